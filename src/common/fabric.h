@@ -1,0 +1,165 @@
+// FabricEndpoint: one libfabric reliable-datagram endpoint (FI_EP_RDM, FI_MSG | FI_RMA) with
+// its fabric, domain, address vector and completion queue, driven by one EventLoop.
+//
+// This is the layer below the RPC engine: it posts sends, receives and RMA reads/writes, and
+// hands completions back to the FabricOp that was posted. It knows nothing of RPC messages.
+//
+// Following the fabtests: every failed fabric call is logged and returned by name with
+// fi_strerror; a post that returns -FI_EAGAIN is parked and retried after the completion queue
+// has been drained (Poll); -FI_EAVAIL is answered by reading the error entry and completing the
+// op it names with the error.
+//
+// Threading: loop-thread only (REQUIRES: loop.InLoopThread()) for everything after Open; the
+// domain is opened FI_THREAD_DOMAIN, so there is no locking inside libfabric either.
+#pragma once
+
+#include <rdma/fabric.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/event_loop.h"
+#include "common/nid.h"
+#include "common/status.h"
+
+struct fid_fabric;
+struct fid_domain;
+struct fid_ep;
+struct fid_av;
+struct fid_cq;
+struct fid_mr;
+struct fi_info;
+
+namespace weft {
+
+// "fi_send: Connection refused (-111)"
+Status FabricStatus(std::string_view call, int ret);
+
+// An operation posted to the endpoint. `ctx` must stay the first member: libfabric hands its
+// address back as the completion's op_context.
+struct FabricOp {
+  fi_context2 ctx;
+  // Called on the loop thread with 0 and the completed length, or a negative fi errno.
+  void (*on_complete)(FabricOp* op, int err, size_t len) = nullptr;
+};
+
+// A registered memory region, for RMA. Move-only; deregisters on destruction.
+class MemoryRegion {
+ public:
+  MemoryRegion() = default;
+  MemoryRegion(fid_mr* mr, void* base, size_t len, bool virt_addr);
+  MemoryRegion(MemoryRegion&& o) noexcept;
+  MemoryRegion& operator=(MemoryRegion&& o) noexcept;
+  ~MemoryRegion();
+
+  bool valid() const { return mr_ != nullptr; }
+  void* desc() const;       // local descriptor for posts on this memory
+  uint64_t key() const;     // remote key to send to the peer
+  // The address a peer names in RMA: the virtual address, or offset 0 for providers without
+  // FI_MR_VIRT_ADDR.
+  uint64_t remote_addr() const;
+  void* base() const { return base_; }
+  size_t length() const { return len_; }
+
+ private:
+  void Reset();
+  fid_mr* mr_ = nullptr;
+  void* base_ = nullptr;
+  size_t len_ = 0;
+  bool virt_addr_ = true;
+};
+
+class FabricEndpoint : public EventLoop::Poller {
+ public:
+  struct Options {
+    std::string net = "tcp";  // tcp, verbs or shm (see nid.h)
+    // Servers bind to host:port. Clients leave port 0; host then only picks the interface
+    // (give the address of a server the client will talk to, or leave it empty).
+    std::string host;
+    uint16_t port = 0;
+    size_t cq_batch = 32;  // completions read per fi_cq_read
+  };
+
+  // Opens fabric, domain, AV, CQ and endpoint, binds and enables. Errors name the stage.
+  static Result<std::unique_ptr<FabricEndpoint>> Open(EventLoop& loop, const Options& options);
+  ~FabricEndpoint() override;
+
+  // The endpoint's own address, as fi_getname gives it (sent to servers so they can reply).
+  const std::string& local_name() const { return local_name_; }
+  // The bound port, when the provider addresses by IP (tcp); 0 otherwise.
+  uint16_t local_port() const;
+  // Limits of the provider.
+  size_t max_msg_size() const;
+  size_t max_rma_size() const;
+
+  // Address vector. Insert resolves host:port through fi_getinfo for this provider.
+  Result<fi_addr_t> InsertAddress(const std::string& host, uint16_t port);
+  Result<fi_addr_t> InsertRawAddress(std::string_view raw);
+  // Drops the address and with it the provider's connection state to that peer, so that the
+  // next send to a re-inserted address connects afresh (used after a peer restarts).
+  void RemoveAddress(fi_addr_t addr);
+
+  // Registers [base, base+len) for local access and remote read/write.
+  Result<MemoryRegion> RegisterMemory(void* base, size_t len);
+
+  // Posts. The buffer and the op must stay valid until op->on_complete runs. A post that meets
+  // -FI_EAGAIN is queued and retried; other failures complete the op with the error (so the
+  // caller has exactly one completion path).
+  void PostRecv(FabricOp* op, void* buf, size_t len, void* desc);
+  void PostSend(FabricOp* op, fi_addr_t dest, const void* buf, size_t len, void* desc);
+  void PostRead(FabricOp* op, fi_addr_t peer, void* buf, size_t len, void* desc,
+                uint64_t remote_addr, uint64_t key);
+  void PostWrite(FabricOp* op, fi_addr_t peer, const void* buf, size_t len, void* desc,
+                 uint64_t remote_addr, uint64_t key);
+
+  // EventLoop::Poller
+  int Poll() override;
+  int WaitFd() override { return wait_fd_; }
+  bool TryWait() override;
+
+  // Counters, for metrics and tests.
+  uint64_t errors() const { return errors_; }
+
+ private:
+  enum class Kind { kRecv, kSend, kRead, kWrite };
+  struct Pending {
+    Kind kind;
+    FabricOp* op;
+    fi_addr_t peer;
+    void* buf;
+    size_t len;
+    void* desc;
+    uint64_t remote_addr;
+    uint64_t key;
+  };
+
+  explicit FabricEndpoint(EventLoop& loop) : loop_(loop) {}
+  Status OpenFabric(const Options& options);
+  Status OpenEndpoint();
+  Status ReadLocalName();
+  // Tries the post once; returns the fi return value.
+  ssize_t TryPost(const Pending& p);
+  void Post(const Pending& p);
+  void RetryBacklog();
+  int ReadErrorEntry();
+
+  EventLoop& loop_;
+  fi_info* info_ = nullptr;
+  fid_fabric* fabric_ = nullptr;
+  fid_domain* domain_ = nullptr;
+  fid_av* av_ = nullptr;
+  fid_cq* cq_ = nullptr;
+  fid_ep* ep_ = nullptr;
+  int wait_fd_ = -1;
+  std::string local_name_;
+  size_t cq_batch_ = 32;
+  std::deque<Pending> backlog_;
+  uint64_t errors_ = 0;
+};
+
+}  // namespace weft

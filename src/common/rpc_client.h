@@ -1,0 +1,126 @@
+// RpcClient: calls methods on servers over one libfabric endpoint, on one event loop.
+//
+// Every call has a deadline. An attempt that fails to send, or gets no reply within the
+// attempt timeout, is sent again with the same request id (flagged as a resend) after the
+// peer's fabric address has been dropped and re-inserted, so that a restarted server is
+// reconnected; servers answer a resent mutating call from their reply record. Payloads up to
+// the inline threshold travel in the messages; larger ones are registered and moved by the
+// server with RMA.
+//
+// Threading: loop-thread only. To call from another thread, RunOn(loop, ...) a task that
+// calls. Calls may be issued concurrently from many coroutines on the loop.
+#pragma once
+
+#include <coroutine>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <google/protobuf/message_lite.h>
+
+#include "common/event_loop.h"
+#include "common/nid.h"
+#include "common/rpc_endpoint.h"
+#include "common/status.h"
+#include "common/task.h"
+
+namespace weft::rpc {
+
+using PeerId = uint32_t;
+
+struct CallOptions {
+  // Total time the call may take, across resends; zero: the client's default.
+  Clock::duration timeout{};
+  // Request payload (e.g. write data). Not copied when larger than the inline threshold: it
+  // must stay valid and unchanged until the call returns.
+  std::span<const char> send_payload;
+  // Where the response payload goes (e.g. read data); its size is the most the server sends.
+  std::span<char> recv_payload;
+  // Bytes of response payload delivered into recv_payload.
+  size_t* received = nullptr;
+};
+
+struct ClientStats {
+  uint64_t calls = 0;
+  uint64_t resends = 0;
+  uint64_t deadline_exceeded = 0;
+  uint64_t reconnects = 0;
+  uint64_t stray_replies = 0;  // replies to calls no longer waiting (late or unknown)
+};
+
+class RpcClient {
+ public:
+  struct Options {
+    std::string net = "tcp";
+    // An address the client will talk to, to pick the local interface (e.g. the MGS host).
+    std::string host_hint;
+    size_t recv_buffers = 32;
+    size_t inline_threshold = kMaxInlineThreshold;
+    Clock::duration default_timeout = std::chrono::seconds(30);
+    // No reply within this long: send again (same request id).
+    Clock::duration attempt_timeout = std::chrono::seconds(5);
+    // Pause before a resend after a failed send, doubling up to the maximum.
+    Clock::duration retry_backoff = std::chrono::milliseconds(50);
+    Clock::duration max_retry_backoff = std::chrono::seconds(1);
+  };
+
+  // REQUIRES: on loop's thread.
+  static Result<std::unique_ptr<RpcClient>> Open(EventLoop& loop, const Options& options);
+  // REQUIRES: on the loop thread, with no call still waiting.
+  ~RpcClient();
+
+  // Resolves a server address (with its port) and returns a handle for calls.
+  Result<PeerId> AddPeer(const Nid& nid);
+  uint64_t client_id() const { return client_id_; }
+  ClientStats stats() const { return stats_; }
+  size_t pending_calls() const { return pending_.size(); }
+
+  // Sends one request and returns the reply body, or the error the server or the transport
+  // gave. A non-ok status from the server comes back as that Status with its message.
+  Task<Result<std::string>> CallRaw(PeerId peer, uint16_t service, uint16_t method,
+                                    std::string body, CallOptions options);
+
+  template <typename Reply>
+  Task<Result<Reply>> Call(PeerId peer, uint16_t service, uint16_t method,
+                           const google::protobuf::MessageLite& request, CallOptions options) {
+    WEFT_CO_ASSIGN_OR_RETURN(std::string body, co_await CallRaw(peer, service, method,
+                                                                request.SerializeAsString(),
+                                                                options));
+    Reply reply;
+    if (!reply.ParseFromString(body)) {
+      co_return Status(StatusCode::kRpcBadMessage, "reply body does not parse");
+    }
+    co_return reply;
+  }
+
+ private:
+  struct Peer {
+    Nid nid;
+    fi_addr_t addr = FI_ADDR_UNSPEC;
+    uint64_t generation = 0;  // bumped at each reconnect
+  };
+  // One call waiting for its reply; lives in the calling coroutine's frame.
+  struct Pending;
+
+  RpcClient(EventLoop& loop, const Options& options);
+  void OnMessage(MessageBuffer* buf, size_t len);
+  void OnSendError(uint64_t request_id, int err);
+  void Wake(Pending* p, int event);
+  void Reconnect(PeerId id, uint64_t seen_generation);
+  Status PrepareBulk(const CallOptions& o, struct BulkPlan* plan);
+  void SendAttempt(Pending& p, PeerId peer, uint16_t flags);
+
+  EventLoop& loop_;
+  Options options_;
+  std::unique_ptr<MessageEndpoint> endpoint_;
+  uint64_t client_id_ = 0;
+  uint64_t next_request_id_ = 1;
+  std::vector<Peer> peers_;
+  std::map<uint64_t, Pending*> pending_;
+  ClientStats stats_;
+};
+
+}  // namespace weft::rpc

@@ -1,0 +1,233 @@
+#include "common/rpc_endpoint.h"
+
+#include <rdma/fi_errno.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <bit>
+#include <cstdlib>
+
+namespace weft::rpc {
+namespace {
+
+constexpr size_t kSendSlabBuffers = 32;
+constexpr size_t kMinBulkClass = 64 * 1024;
+constexpr size_t kMaxRmaChunk = 16 << 20;
+
+// Waits for a set of RMA chunk completions; resumes the awaiting coroutine after the last.
+struct RmaWait {
+  struct Chunk {
+    FabricOp op;  // first: the completion context
+    RmaWait* parent;
+  };
+  std::vector<Chunk> chunks;
+  size_t remaining = 0;
+  int first_err = 0;
+  std::coroutine_handle<> waiter;
+
+  static void Done(FabricOp* op, int err, size_t) {
+    RmaWait* w = reinterpret_cast<Chunk*>(op)->parent;
+    if (err != 0 && w->first_err == 0) w->first_err = err;
+    if (--w->remaining == 0) w->waiter.resume();
+  }
+  bool await_ready() const noexcept { return remaining == 0; }
+  void await_suspend(std::coroutine_handle<> h) { waiter = h; }
+  void await_resume() const noexcept {}
+};
+
+}  // namespace
+
+// ---- BulkBuffer ----
+
+BulkBuffer::BulkBuffer(MessageEndpoint* owner, size_t size_class, char* data, MemoryRegion* mr)
+    : owner_(owner), size_class_(size_class), data_(data), mr_(mr) {}
+
+BulkBuffer::BulkBuffer(BulkBuffer&& o) noexcept
+    : owner_(std::exchange(o.owner_, nullptr)),
+      size_class_(o.size_class_),
+      data_(std::exchange(o.data_, nullptr)),
+      mr_(std::exchange(o.mr_, nullptr)) {}
+
+BulkBuffer& BulkBuffer::operator=(BulkBuffer&& o) noexcept {
+  if (this != &o) {
+    Release();
+    owner_ = std::exchange(o.owner_, nullptr);
+    size_class_ = o.size_class_;
+    data_ = std::exchange(o.data_, nullptr);
+    mr_ = std::exchange(o.mr_, nullptr);
+  }
+  return *this;
+}
+
+BulkBuffer::~BulkBuffer() { Release(); }
+
+void BulkBuffer::Release() {
+  if (owner_ != nullptr) owner_->ReleaseBulk(size_class_, data_, mr_);
+  owner_ = nullptr;
+}
+
+// ---- MessageEndpoint ----
+
+Result<std::unique_ptr<MessageEndpoint>> MessageEndpoint::Open(EventLoop& loop,
+                                                               const Options& options,
+                                                               OnMessage on_message,
+                                                               OnSendError on_send_error,
+                                                               OnRecvError on_recv_error) {
+  std::unique_ptr<MessageEndpoint> ep(new MessageEndpoint(loop));
+  ep->on_message_ = std::move(on_message);
+  ep->on_send_error_ = std::move(on_send_error);
+  ep->on_recv_error_ = std::move(on_recv_error);
+  ep->bulk_cache_bytes_ = options.bulk_cache_bytes;
+  WEFT_ASSIGN_OR_RETURN(ep->fabric_, FabricEndpoint::Open(loop, options.fabric));
+  WEFT_RETURN_IF_ERROR(ep->AddSlab(options.recv_buffers));
+  // The first slab's buffers are the receives; post them all.
+  for (MessageBuffer& b : ep->slabs_.front()->buffers) {
+    b.is_recv = true;
+    ep->Repost(&b);
+  }
+  ep->free_sends_.clear();
+  return ep;
+}
+
+MessageEndpoint::~MessageEndpoint() {
+  // Closing the endpoint cancels the posted receives; no completion runs after this.
+  fabric_.reset();
+  for (auto& [size, entry] : bulk_free_) {
+    entry.mr.reset();
+    std::free(entry.data);
+  }
+}
+
+Status MessageEndpoint::AddSlab(size_t count) {
+  auto slab = std::make_unique<Slab>();
+  slab->memory.reset(new char[count * kMessageBufferSize]);
+  WEFT_ASSIGN_OR_RETURN(slab->mr,
+                        fabric_->RegisterMemory(slab->memory.get(), count * kMessageBufferSize));
+  slab->buffers.resize(count);
+  for (size_t i = 0; i < count; ++i) {
+    MessageBuffer& b = slab->buffers[i];
+    b.op.on_complete = &MessageEndpoint::OnComplete;
+    b.data = slab->memory.get() + i * kMessageBufferSize;
+    b.desc = slab->mr.desc();
+    b.owner = this;
+    free_sends_.push_back(&b);
+  }
+  slabs_.push_back(std::move(slab));
+  return Status::Ok();
+}
+
+MessageBuffer* MessageEndpoint::AllocSend() {
+  if (free_sends_.empty()) {
+    Status st = AddSlab(kSendSlabBuffers);
+    if (!st.ok()) {
+      spdlog::critical("cannot register message buffers: {}", st.ToString());
+      std::abort();
+    }
+  }
+  MessageBuffer* b = free_sends_.back();
+  free_sends_.pop_back();
+  return b;
+}
+
+void MessageEndpoint::Send(MessageBuffer* buf, fi_addr_t peer, size_t len, uint64_t cookie) {
+  buf->peer = peer;
+  buf->cookie = cookie;
+  fabric_->PostSend(&buf->op, peer, buf->data, len, buf->desc);
+}
+
+void MessageEndpoint::Release(MessageBuffer* buf) { free_sends_.push_back(buf); }
+
+void MessageEndpoint::Repost(MessageBuffer* buf) {
+  fabric_->PostRecv(&buf->op, buf->data, kMessageBufferSize, buf->desc);
+}
+
+void MessageEndpoint::OnComplete(FabricOp* op, int err, size_t len) {
+  auto* buf = reinterpret_cast<MessageBuffer*>(op);
+  MessageEndpoint* self = buf->owner;
+  if (buf->is_recv) {
+    if (err == -FI_ECANCELED) return;  // endpoint closing
+    if (err != 0) {
+      self->Repost(buf);
+      if (self->on_recv_error_) self->on_recv_error_(err);
+      return;
+    }
+    // Keep the number of posted receives constant: a fresh buffer takes this one's place, and
+    // the receiver gives this one back through Release when it is done with the message.
+    MessageBuffer* fresh = self->AllocSend();
+    fresh->is_recv = true;
+    self->Repost(fresh);
+    buf->is_recv = false;
+    self->on_message_(buf, len);
+    return;
+  }
+  fi_addr_t peer = buf->peer;
+  uint64_t cookie = buf->cookie;
+  self->free_sends_.push_back(buf);
+  if (err != 0 && self->on_send_error_) self->on_send_error_(peer, cookie, err);
+}
+
+Task<Status> MessageEndpoint::Rma(bool read, fi_addr_t peer, char* local, void* desc, size_t len,
+                                  uint64_t remote_addr, uint64_t key) {
+  if (len == 0) co_return Status::Ok();
+  size_t chunk = std::min(kMaxRmaChunk, fabric_->max_rma_size());
+  RmaWait wait;
+  wait.chunks.resize((len + chunk - 1) / chunk);
+  wait.remaining = wait.chunks.size();
+  for (size_t i = 0; i < wait.chunks.size(); ++i) {
+    RmaWait::Chunk& c = wait.chunks[i];
+    c.op.on_complete = &RmaWait::Done;
+    c.parent = &wait;
+    size_t off = i * chunk;
+    size_t n = std::min(chunk, len - off);
+    if (read) {
+      fabric_->PostRead(&c.op, peer, local + off, n, desc, remote_addr + off, key);
+    } else {
+      fabric_->PostWrite(&c.op, peer, local + off, n, desc, remote_addr + off, key);
+    }
+  }
+  co_await wait;
+  if (wait.first_err != 0) {
+    co_return Status(StatusCode::kRpcBulkFailed,
+                     FabricStatus(read ? "fi_read" : "fi_write", wait.first_err).message());
+  }
+  co_return Status::Ok();
+}
+
+Result<BulkBuffer> MessageEndpoint::AcquireBulk(size_t size) {
+  size_t size_class = std::bit_ceil(std::max(size, kMinBulkClass));
+  if (auto it = bulk_free_.find(size_class); it != bulk_free_.end()) {
+    char* data = it->second.data;
+    MemoryRegion* mr = it->second.mr.get();
+    bulk_in_use_[data] = std::move(it->second.mr);
+    bulk_cached_ -= size_class;
+    bulk_free_.erase(it);
+    return BulkBuffer(this, size_class, data, mr);
+  }
+  char* data = static_cast<char*>(std::aligned_alloc(4096, size_class));
+  if (data == nullptr) return Status(StatusCode::kNoSpace, "out of memory for a bulk buffer");
+  auto region = fabric_->RegisterMemory(data, size_class);
+  if (!region.ok()) {
+    std::free(data);
+    return region.status();
+  }
+  auto mr = std::make_unique<MemoryRegion>(std::move(region).value());
+  MemoryRegion* raw = mr.get();
+  bulk_in_use_[data] = std::move(mr);
+  return BulkBuffer(this, size_class, data, raw);
+}
+
+void MessageEndpoint::ReleaseBulk(size_t size_class, char* data, MemoryRegion*) {
+  auto it = bulk_in_use_.find(data);
+  if (it == bulk_in_use_.end()) return;
+  std::unique_ptr<MemoryRegion> mr = std::move(it->second);
+  bulk_in_use_.erase(it);
+  if (bulk_cached_ + size_class <= bulk_cache_bytes_) {
+    bulk_cached_ += size_class;
+    bulk_free_.emplace(size_class, BulkEntry{data, std::move(mr)});
+    return;
+  }
+  mr.reset();
+  std::free(data);
+}
+
+}  // namespace weft::rpc

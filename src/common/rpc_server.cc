@@ -1,0 +1,350 @@
+#include "common/rpc_server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <rdma/fi_errno.h>
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+
+#include "common/rpc_builtin.h"
+#include "rpc.pb.h"
+
+namespace weft::rpc {
+namespace {
+
+// "127.0.0.1:40312@tcp" from a sockaddr fabric address; "?@net" for other formats.
+std::string AddressToNid(std::string_view raw, const std::string& net) {
+  char ip[INET6_ADDRSTRLEN] = "?";
+  uint16_t port = 0;
+  if (raw.size() >= sizeof(sockaddr_in)) {
+    sockaddr_storage ss{};
+    std::memcpy(&ss, raw.data(), std::min(raw.size(), sizeof(ss)));
+    if (ss.ss_family == AF_INET) {
+      auto* sin = reinterpret_cast<sockaddr_in*>(&ss);
+      inet_ntop(AF_INET, &sin->sin_addr, ip, sizeof(ip));
+      port = ntohs(sin->sin_port);
+    } else if (ss.ss_family == AF_INET6) {
+      auto* sin6 = reinterpret_cast<sockaddr_in6*>(&ss);
+      inet_ntop(AF_INET6, &sin6->sin6_addr, ip, sizeof(ip));
+      port = ntohs(sin6->sin6_port);
+    }
+  }
+  return std::string(ip) + ":" + std::to_string(port) + "@" + net;
+}
+
+// Logs the first few refusals of each kind, then every 1000th, so a hostile peer cannot
+// flood the log.
+bool ShouldLog(uint64_t count) { return count <= 5 || count % 1000 == 0; }
+
+}  // namespace
+
+uint64_t ServerStats::rejected_total() const {
+  uint64_t n = 0;
+  for (uint64_t r : rejected) n += r;
+  return n;
+}
+
+// ---- ServerCall ----
+
+size_t ServerCall::request_payload_size() const {
+  return (header_.flags & kFlagBulkIn) ? header_.bulk_len : inline_payload_.size();
+}
+
+Task<Result<std::span<const char>>> ServerCall::RequestPayload() {
+  if (!(header_.flags & kFlagBulkIn)) {
+    co_return std::span<const char>(inline_payload_.data(), inline_payload_.size());
+  }
+  if (!request_bulk_.data()) {
+    MessageEndpoint& ep = *server_->endpoint_;
+    WEFT_CO_ASSIGN_OR_RETURN(request_bulk_, ep.AcquireBulk(header_.bulk_len));
+    WEFT_CO_RETURN_IF_ERROR(co_await ep.Rma(true, peer_, request_bulk_.data(),
+                                            request_bulk_.desc(), header_.bulk_len,
+                                            header_.bulk_addr, header_.bulk_key));
+  }
+  co_return std::span<const char>(request_bulk_.data(), header_.bulk_len);
+}
+
+size_t ServerCall::response_payload_capacity() const {
+  return (header_.flags & kFlagBulkOut) ? header_.bulk_len : header_.resp_capacity;
+}
+
+Result<std::span<char>> ServerCall::ResponsePayload(size_t size) {
+  if (size > response_payload_capacity()) {
+    return Status(StatusCode::kRpcTooLarge,
+                  "response payload of " + std::to_string(size) + " bytes exceeds the client's " +
+                      std::to_string(response_payload_capacity()));
+  }
+  response_size_ = size;
+  response_is_bulk_ = (header_.flags & kFlagBulkOut) && size > header_.resp_capacity;
+  if (!response_is_bulk_) {
+    response_inline_.resize(size);
+    return std::span<char>(response_inline_.data(), size);
+  }
+  WEFT_ASSIGN_OR_RETURN(response_bulk_, server_->endpoint_->AcquireBulk(size));
+  return std::span<char>(response_bulk_.data(), size);
+}
+
+// ---- RpcServer ----
+
+RpcServer::RpcServer(EventLoop& loop, const Options& options) : loop_(loop), options_(options) {}
+
+Result<std::unique_ptr<RpcServer>> RpcServer::Start(EventLoop& loop, const Options& options) {
+  std::unique_ptr<RpcServer> s(new RpcServer(loop, options));
+  s->reply_store_ = options.reply_store;
+  if (s->reply_store_ == nullptr) {
+    s->own_reply_store_ = std::make_unique<MemoryReplyStore>();
+    s->reply_store_ = s->own_reply_store_.get();
+  }
+  MessageEndpoint::Options eo;
+  eo.fabric.net = options.net;
+  eo.fabric.host = options.host;
+  eo.fabric.port = options.port;
+  eo.recv_buffers = options.recv_buffers;
+  RpcServer* self = s.get();
+  auto ep = MessageEndpoint::Open(
+      loop, eo, [self](MessageBuffer* b, size_t len) { self->OnMessage(b, len); },
+      [self](fi_addr_t peer, uint64_t, int err) { self->OnSendError(peer, err); },
+      [self](int err) {
+        if (err == -FI_ETRUNC || err == -FI_EMSGSIZE) self->Refuse(Reject::kOversized, nullptr, 0);
+      });
+  if (!ep.ok()) {
+    return ep.status().WithContext("starting RPC server on " + options.host + ":" +
+                                   std::to_string(options.port) + "@" + options.net);
+  }
+  s->endpoint_ = std::move(ep).value();
+  s->port_ = s->endpoint_->fabric().local_port();
+  s->builtin_ = std::make_unique<BuiltinHandler>();
+  s->AddService(BuiltinService::Table(s->builtin_.get()));
+  return s;
+}
+
+RpcServer::~RpcServer() = default;
+
+void RpcServer::AddService(ServiceTable table) { services_[table.id] = std::move(table); }
+
+std::string RpcServer::nid() const {
+  return options_.host + ":" + std::to_string(port_) + "@" + options_.net;
+}
+
+ServerStats RpcServer::stats() const {
+  ServerStats s;
+  s.requests = stats_.requests;
+  s.replies = stats_.replies;
+  s.errors_replied = stats_.errors_replied;
+  s.resends_answered_from_record = stats_.from_record;
+  s.duplicates_dropped = stats_.duplicates;
+  s.send_errors = stats_.send_errors;
+  for (size_t i = 0; i < s.rejected.size(); ++i) s.rejected[i] = stats_.rejected[i];
+  return s;
+}
+
+Task<void> RpcServer::Shutdown() {
+  stopping_ = true;
+  if (active_ > 0) {
+    struct Drain {
+      RpcServer* s;
+      bool await_ready() const noexcept { return s->active_ == 0; }
+      void await_suspend(std::coroutine_handle<> h) { s->drained_ = h; }
+      void await_resume() const noexcept {}
+    };
+    co_await Drain{this};
+  }
+}
+
+void RpcServer::Refuse(rpc::Reject why, const MessageView* view, fi_addr_t peer) {
+  uint64_t n = ++stats_.rejected[static_cast<size_t>(why)];
+  if (ShouldLog(n)) {
+    spdlog::warn("rpc server {}: refused a message: {} (seen {} times)", nid(), RejectName(why),
+                 n);
+  }
+  if (view == nullptr || peer == FI_ADDR_UNSPEC) return;
+  StatusCode code = why == Reject::kUnknownService  ? StatusCode::kRpcUnknownService
+                    : why == Reject::kUnknownMethod ? StatusCode::kRpcUnknownMethod
+                                                    : StatusCode::kRpcBadMessage;
+  ErrorBody err;
+  err.set_message(std::string(RejectName(why)) + " (service " +
+                  std::to_string(view->header.service) + ", method " +
+                  std::to_string(view->header.method) + ")");
+  Header h{};
+  h.flags = kFlagReply;
+  h.service = view->header.service;
+  h.method = view->header.method;
+  h.status = static_cast<int32_t>(code);
+  h.client_id = view->header.client_id;
+  h.request_id = view->header.request_id;
+  ++stats_.errors_replied;
+  SendMessage(peer, h, err.SerializeAsString(), {});
+}
+
+Result<fi_addr_t> RpcServer::ResolvePeer(std::string_view address) {
+  std::string key(address);
+  if (auto it = peers_.find(key); it != peers_.end()) return it->second;
+  WEFT_ASSIGN_OR_RETURN(fi_addr_t addr, endpoint_->fabric().InsertRawAddress(address));
+  peers_.emplace(std::move(key), addr);
+  return addr;
+}
+
+const MethodEntry* RpcServer::FindMethod(const Header& h, rpc::Reject* why) const {
+  auto svc = services_.find(h.service);
+  if (svc == services_.end()) {
+    *why = Reject::kUnknownService;
+    return nullptr;
+  }
+  auto m = svc->second.methods.find(h.method);
+  if (m == svc->second.methods.end()) {
+    *why = Reject::kUnknownMethod;
+    return nullptr;
+  }
+  return &m->second;
+}
+
+void RpcServer::OnMessage(MessageBuffer* buf, size_t len) {
+  MessageView view;
+  rpc::Reject why = ParseMessage(buf->data, len, &view);
+  if (why == Reject::kNone && ((view.header.flags & kFlagReply) || view.address.empty())) {
+    why = Reject::kBadFlags;
+  }
+  if (why != Reject::kNone || stopping_) {
+    if (why != Reject::kNone) Refuse(why, nullptr, FI_ADDR_UNSPEC);
+    endpoint_->Release(buf);
+    return;
+  }
+  auto peer = ResolvePeer(view.address);
+  if (!peer.ok()) {
+    Refuse(Reject::kBadLengths, nullptr, FI_ADDR_UNSPEC);
+    endpoint_->Release(buf);
+    return;
+  }
+  const MethodEntry* method = FindMethod(view.header, &why);
+  if (method == nullptr) {
+    Refuse(why, &view, *peer);
+    endpoint_->Release(buf);
+    return;
+  }
+  ++stats_.requests;
+  std::pair<uint64_t, uint64_t> key{view.header.client_id, view.header.request_id};
+  if (running_.count(key) != 0) {
+    ++stats_.duplicates;
+    endpoint_->Release(buf);
+    return;
+  }
+  if (AnswerFromRecord(*method, view.header, *peer)) {
+    endpoint_->Release(buf);
+    return;
+  }
+  running_.insert(key);
+  ++active_;
+  loop_.Spawn(RunHandler(buf, view, *peer, method));
+}
+
+bool RpcServer::AnswerFromRecord(const MethodEntry& m, const Header& h, fi_addr_t peer) {
+  if (!m.mutating) return false;
+  std::optional<RecordedReply> rec = reply_store_->Lookup(h.client_id, h.request_id);
+  if (!rec) return false;
+  ++stats_.from_record;
+  Header reply{};
+  reply.flags = kFlagReply;
+  reply.service = h.service;
+  reply.method = h.method;
+  reply.status = rec->status;
+  reply.client_id = h.client_id;
+  reply.request_id = h.request_id;
+  SendMessage(peer, reply, rec->body, {});
+  return true;
+}
+
+Task<void> RpcServer::RunHandler(MessageBuffer* buf, MessageView view, fi_addr_t peer,
+                                 const MethodEntry* method) {
+  ServerCall call;
+  call.server_ = this;
+  call.header_ = view.header;
+  call.peer_ = peer;
+  call.peer_nid_ = AddressToNid(view.address, options_.net);
+  call.inline_payload_ = view.payload;
+  call.deadline_ = Clock::now() + std::chrono::milliseconds(view.header.timeout_ms);
+  Result<std::string> result = co_await method->fn(call, view.body);
+  co_await SendReply(call, view.header, result);
+  if (method->mutating && !call.reply_recorded_) {
+    RecordedReply rec;
+    rec.status = static_cast<int32_t>(result.status().code());
+    if (result.ok()) {
+      rec.body = *result;
+    } else {
+      ErrorBody err;
+      err.set_message(result.status().message());
+      rec.body = err.SerializeAsString();
+    }
+    reply_store_->Record(view.header.client_id, view.header.request_id, std::move(rec));
+  }
+  running_.erase({view.header.client_id, view.header.request_id});
+  endpoint_->Release(buf);
+  if (--active_ == 0 && drained_) std::exchange(drained_, {}).resume();
+}
+
+Task<void> RpcServer::SendReply(ServerCall& call, const Header& request,
+                                const Result<std::string>& r) {
+  Header h{};
+  h.flags = kFlagReply;
+  h.service = request.service;
+  h.method = request.method;
+  h.client_id = request.client_id;
+  h.request_id = request.request_id;
+  std::string_view payload;
+  Status st = r.status();
+  if (st.ok() && call.response_is_bulk_) {
+    st = co_await endpoint_->Rma(false, call.peer_, call.response_bulk_.data(),
+                                 call.response_bulk_.desc(), call.response_size_,
+                                 request.bulk_addr, request.bulk_key);
+    h.flags |= kFlagBulkOut;
+    h.bulk_len = call.response_size_;
+  } else if (st.ok()) {
+    payload = std::string_view(call.response_inline_.data(), call.response_size_);
+  }
+  h.status = static_cast<int32_t>(st.code());
+  if (!st.ok()) {
+    ++stats_.errors_replied;
+    ErrorBody err;
+    err.set_message(st.message());
+    SendMessage(call.peer_, h, err.SerializeAsString(), {});
+    co_return;
+  }
+  SendMessage(call.peer_, h, *r, payload);
+}
+
+void RpcServer::SendMessage(fi_addr_t peer, const Header& h, std::string_view body,
+                            std::string_view payload) {
+  if (body.size() > kMaxBodyLen) {
+    spdlog::error("rpc server {}: reply body of {} bytes exceeds the limit of {}", nid(),
+                  body.size(), kMaxBodyLen);
+    Header e = h;
+    e.status = static_cast<int32_t>(StatusCode::kRpcTooLarge);
+    body = {};
+    payload = {};
+    MessageBuffer* b = endpoint_->AllocSend();
+    WriteMessage(e, {}, body, payload, b->data);
+    endpoint_->Send(b, peer, MessageSize(0, 0, 0), 0);
+    return;
+  }
+  MessageBuffer* b = endpoint_->AllocSend();
+  WriteMessage(h, {}, body, payload, b->data);
+  ++stats_.replies;
+  endpoint_->Send(b, peer, MessageSize(0, body.size(), payload.size()), 0);
+}
+
+void RpcServer::OnSendError(fi_addr_t peer, int err) {
+  ++stats_.send_errors;
+  // Forget the peer: its next request re-inserts the address and connects afresh.
+  for (auto it = peers_.begin(); it != peers_.end(); ++it) {
+    if (it->second == peer) {
+      endpoint_->fabric().RemoveAddress(peer);
+      peers_.erase(it);
+      break;
+    }
+  }
+  if (ShouldLog(stats_.send_errors)) {
+    spdlog::warn("rpc server {}: reply to a client failed: {}", nid(), fi_strerror(-err));
+  }
+}
+
+}  // namespace weft::rpc

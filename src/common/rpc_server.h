@@ -1,0 +1,163 @@
+// RpcServer: receives requests on a fixed address, validates them, runs each method's handler
+// as a coroutine on the server's event loop, and replies.
+//
+// Services are added as ServiceTables, which WEFT_RPC_SERVICE (rpc_service.h) builds from one
+// declaration per service. A malformed message is refused, counted by reason, logged (rate
+// limited) and answered with an error where the sender can be named; it never stops the
+// server from answering others.
+//
+// Threading: Start, AddService, Shutdown and the destructor on the loop thread; handlers run
+// there too. stats() is safe from any thread.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "common/event_loop.h"
+#include "common/reply_store.h"
+#include "common/rpc_endpoint.h"
+#include "common/status.h"
+#include "common/task.h"
+
+namespace weft::rpc {
+
+class RpcServer;
+class BuiltinHandler;
+
+// What a handler knows about the call it serves, and its payload in both directions.
+class ServerCall {
+ public:
+  uint64_t client_id() const { return header_.client_id; }
+  uint64_t request_id() const { return header_.request_id; }
+  bool is_resend() const { return (header_.flags & kFlagResend) != 0; }
+  // The client's address as "HOST:PORT@NET" (for NID-based policy such as root squash).
+  const std::string& peer_nid() const { return peer_nid_; }
+  Clock::time_point deadline() const { return deadline_; }
+
+  // The request payload: inline bytes, or the client's bulk buffer pulled with fi_read into a
+  // registered buffer. The view stays valid until the handler returns.
+  size_t request_payload_size() const;
+  Task<Result<std::span<const char>>> RequestPayload();
+
+  // The largest response payload the client can take.
+  size_t response_payload_capacity() const;
+  // A registered buffer of `size` bytes for the response payload, valid until the reply is
+  // sent; fill it and return. REQUIRES: size <= response_payload_capacity().
+  Result<std::span<char>> ResponsePayload(size_t size);
+
+  // The handler has recorded its reply itself, in the same durable write as its change.
+  void MarkReplyRecorded() { reply_recorded_ = true; }
+
+ private:
+  friend class RpcServer;
+class BuiltinHandler;
+  RpcServer* server_ = nullptr;
+  Header header_{};
+  fi_addr_t peer_ = FI_ADDR_UNSPEC;
+  std::string peer_nid_;
+  std::string_view inline_payload_;
+  Clock::time_point deadline_;
+  BulkBuffer request_bulk_;
+  BulkBuffer response_bulk_;
+  std::string response_inline_;
+  size_t response_size_ = 0;
+  bool response_is_bulk_ = false;
+  bool reply_recorded_ = false;
+};
+
+// A method's handler: decodes the body, runs, and returns the encoded reply body.
+using MethodFn = std::function<Task<Result<std::string>>(ServerCall&, std::string_view body)>;
+
+struct MethodEntry {
+  std::string name;
+  bool mutating = false;  // answered from the reply record when resent
+  MethodFn fn;
+};
+
+struct ServiceTable {
+  uint16_t id = 0;
+  std::string name;
+  std::map<uint16_t, MethodEntry> methods;
+};
+
+struct ServerStats {
+  uint64_t requests = 0;
+  uint64_t replies = 0;
+  uint64_t errors_replied = 0;  // replies with a non-ok status
+  uint64_t resends_answered_from_record = 0;
+  uint64_t duplicates_dropped = 0;  // resent while the first copy still runs
+  uint64_t send_errors = 0;
+  std::array<uint64_t, static_cast<size_t>(Reject::kCount)> rejected{};
+  uint64_t rejected_total() const;
+};
+
+class RpcServer {
+ public:
+  struct Options {
+    std::string net = "tcp";
+    std::string host = "127.0.0.1";
+    uint16_t port = 0;  // 0: any free port (tests); see port()
+    size_t recv_buffers = 64;
+    // Where replies of mutating calls are recorded; nullptr: an in-memory store.
+    ReplyStore* reply_store = nullptr;
+  };
+
+  // Opens the endpoint and starts receiving. REQUIRES: on loop's thread.
+  static Result<std::unique_ptr<RpcServer>> Start(EventLoop& loop, const Options& options);
+  // REQUIRES: on the loop thread, after Shutdown() has finished.
+  ~RpcServer();
+
+  // REQUIRES: a service id not added before.
+  void AddService(ServiceTable table);
+  uint16_t port() const { return port_; }
+  std::string nid() const;
+  // Stops taking requests, then waits for the handlers that are running.
+  Task<void> Shutdown();
+  ServerStats stats() const;
+
+ private:
+  friend class ServerCall;
+  RpcServer(EventLoop& loop, const Options& options);
+  void OnMessage(MessageBuffer* buf, size_t len);
+  void Refuse(rpc::Reject why, const MessageView* view, fi_addr_t peer);
+  Result<fi_addr_t> ResolvePeer(std::string_view address);
+  const MethodEntry* FindMethod(const Header& h, rpc::Reject* why) const;
+  bool AnswerFromRecord(const MethodEntry& m, const Header& h, fi_addr_t peer);
+  Task<void> RunHandler(MessageBuffer* buf, MessageView view, fi_addr_t peer,
+                        const MethodEntry* method);
+  Task<void> SendReply(ServerCall& call, const Header& request, const Result<std::string>& r);
+  void SendMessage(fi_addr_t peer, const Header& h, std::string_view body,
+                   std::string_view payload);
+  void OnSendError(fi_addr_t peer, int err);
+
+  EventLoop& loop_;
+  Options options_;
+  std::unique_ptr<BuiltinHandler> builtin_;
+  std::unique_ptr<MemoryReplyStore> own_reply_store_;
+  ReplyStore* reply_store_ = nullptr;
+  std::unique_ptr<MessageEndpoint> endpoint_;
+  uint16_t port_ = 0;
+  std::map<uint16_t, ServiceTable> services_;
+  std::unordered_map<std::string, fi_addr_t> peers_;
+  std::set<std::pair<uint64_t, uint64_t>> running_;
+  bool stopping_ = false;
+  size_t active_ = 0;
+  std::coroutine_handle<> drained_;
+
+  struct AtomicStats {
+    std::atomic<uint64_t> requests{0}, replies{0}, errors_replied{0}, from_record{0},
+        duplicates{0}, send_errors{0};
+    std::array<std::atomic<uint64_t>, static_cast<size_t>(Reject::kCount)> rejected{};
+  };
+  AtomicStats stats_;
+};
+
+}  // namespace weft::rpc

@@ -1,0 +1,94 @@
+// The RPC wire format: one message = header | sender address | protobuf body | inline payload.
+//
+// The header is 80 bytes, little endian (docs/rpc.md has the table). Requests carry the
+// sender's fabric address so that a server can answer a client it has never seen; replies
+// carry none. A payload larger than the inline threshold does not travel in the message: the
+// request names a registered client buffer (bulk_addr, bulk_key, bulk_len) and the server
+// pulls it with fi_read (kFlagBulkIn) or pushes into it with fi_write (kFlagBulkOut).
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+
+namespace weft::rpc {
+
+constexpr uint32_t kMagic = 0x54464557;  // "WEFT"
+constexpr uint16_t kVersion = 1;
+constexpr size_t kMaxAddressLen = 128;
+constexpr size_t kMaxBodyLen = 64 * 1024;
+
+enum Flags : uint16_t {
+  kFlagReply = 1 << 0,
+  kFlagBulkIn = 1 << 1,   // request payload waits in the client's buffer: server reads it
+  kFlagBulkOut = 1 << 2,  // response payload goes to the client's buffer: server writes it
+  kFlagResend = 1 << 3,   // a resend of a request id sent before
+  kFlagKnownFlags = (1 << 4) - 1,
+};
+
+#pragma pack(push, 1)
+struct Header {
+  uint32_t magic;
+  uint16_t version;
+  uint16_t flags;
+  uint16_t service;
+  uint16_t method;
+  int32_t status;        // replies: a StatusCode
+  uint64_t client_id;    // random per client engine; (client_id, request_id) names a call
+  uint64_t request_id;
+  uint32_t body_len;     // protobuf body bytes
+  uint32_t payload_len;  // inline payload bytes after the body
+  uint16_t addr_len;     // requests: sender address bytes right after the header
+  uint16_t reserved;
+  uint32_t timeout_ms;   // requests: how long the client waits for this attempt
+  uint64_t bulk_addr;    // client buffer for RMA, when a bulk flag is set
+  uint64_t bulk_key;
+  uint64_t bulk_len;     // requests: the buffer's size; replies: bytes the server wrote
+  uint32_t resp_capacity;  // requests: inline response payload bytes the client can take
+  uint32_t reserved2;
+};
+#pragma pack(pop)
+static_assert(sizeof(Header) == 80, "the wire header is 80 bytes");
+
+// Why a received message was refused; each reason has its own counter.
+enum class Reject {
+  kNone,
+  kTruncated,     // shorter than a header, or than the lengths it declares
+  kBadMagic,
+  kBadVersion,
+  kBadFlags,
+  kBadLengths,    // address, body or payload length out of bounds or inconsistent
+  kOversized,     // larger than the posted receive buffer (the fabric truncated it)
+  kUnknownService,
+  kUnknownMethod,
+  kBadBody,       // protobuf body does not parse
+  kCount,
+};
+const char* RejectName(Reject r);
+
+// A validated view of a received message. Views point into the receive buffer.
+struct MessageView {
+  Header header;
+  std::string_view address;
+  std::string_view body;
+  std::string_view payload;
+};
+
+// Checks magic, version, flags and every length against `len` received bytes.
+// Fills `view` and returns kNone, or returns why the message is refused.
+Reject ParseMessage(const void* data, size_t len, MessageView* view);
+
+// Size of a message with these parts.
+inline size_t MessageSize(size_t addr_len, size_t body_len, size_t payload_len) {
+  return sizeof(Header) + addr_len + body_len + payload_len;
+}
+
+// Writes header and parts into `out`, which must hold MessageSize(...) bytes; sets the
+// header's length fields from the parts.
+void WriteMessage(Header header, std::string_view address, std::string_view body,
+                  std::string_view payload, void* out);
+
+}  // namespace weft::rpc

@@ -1,0 +1,205 @@
+// Hostile and broken messages: each is refused and counted, answered with an error where the
+// sender can be named, and the server goes on answering good clients.
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "common/fabric.h"
+#include "common/rpc_wire.h"
+#include "rpc_test_service.h"
+
+namespace weft::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Sends raw bytes to the server through a bare fabric endpoint and collects what comes back.
+class RawSender {
+ public:
+  explicit RawSender(uint16_t port) {
+    RunOn(thread_.loop(), [&]() -> Task<void> {
+      FabricEndpoint::Options o;
+      o.host = "127.0.0.1";
+      auto ep = FabricEndpoint::Open(thread_.loop(), o);
+      EXPECT_TRUE(ep.ok()) << ep.status().ToString();
+      if (!ep.ok()) co_return;
+      ep_ = std::move(ep).value();
+      server_ = *ep_->InsertAddress("127.0.0.1", port);
+      recv_.op.on_complete = &RawSender::OnRecv;
+      recv_.self = this;
+      recv_buf_.resize(1 << 20);
+      ep_->PostRecv(&recv_.op, recv_buf_.data(), recv_buf_.size(), nullptr);
+    }());
+  }
+  ~RawSender() {
+    RunOn(thread_.loop(), [&]() -> Task<void> {
+      ep_.reset();
+      co_return;
+    }());
+  }
+
+  // A well-formed request header with this sender's address.
+  std::string Request(uint16_t service, uint16_t method, std::string_view body) {
+    rpc::Header h{};
+    h.service = service;
+    h.method = method;
+    h.client_id = 99;
+    h.request_id = ++next_id_;
+    h.timeout_ms = 1000;
+    std::string msg(rpc::MessageSize(ep_->local_name().size(), body.size(), 0), '\0');
+    rpc::WriteMessage(h, ep_->local_name(), body, {}, msg.data());
+    return msg;
+  }
+  void Send(std::string bytes) {
+    RunOn(thread_.loop(), [&]() -> Task<void> {
+      struct SendOp {
+        FabricOp op;
+        bool done = false;
+      } s;
+      s.op.on_complete = [](FabricOp* op, int, size_t) {
+        reinterpret_cast<SendOp*>(op)->done = true;
+      };
+      ep_->PostSend(&s.op, server_, bytes.data(), bytes.size(), nullptr);
+      while (!s.done) co_await thread_.loop().Sleep(1ms);
+    }());
+  }
+  // The status of the next reply, or nullopt if none comes within `wait`.
+  std::optional<int32_t> NextReplyStatus(std::chrono::milliseconds wait) {
+    for (auto end = Clock::now() + wait; Clock::now() < end;) {
+      if (replies_.load() > taken_) {
+        ++taken_;
+        return last_status_.load();
+      }
+      std::this_thread::sleep_for(5ms);
+    }
+    return std::nullopt;
+  }
+
+ private:
+  struct Recv {
+    FabricOp op;
+    RawSender* self;
+  };
+  static void OnRecv(FabricOp* op, int err, size_t len) {
+    RawSender* self = reinterpret_cast<Recv*>(op)->self;
+    if (err == 0 && len >= sizeof(rpc::Header)) {
+      rpc::Header h;
+      std::memcpy(&h, self->recv_buf_.data(), sizeof(h));
+      self->last_status_ = h.status;
+      ++self->replies_;
+    }
+    if (err != -FI_ECANCELED) {
+      self->ep_->PostRecv(op, self->recv_buf_.data(), self->recv_buf_.size(), nullptr);
+    }
+  }
+
+  LoopThread thread_;
+  std::unique_ptr<FabricEndpoint> ep_;
+  fi_addr_t server_ = 0;
+  Recv recv_{};
+  std::vector<char> recv_buf_;
+  uint64_t next_id_ = 0;
+  std::atomic<int> replies_{0};
+  int taken_ = 0;
+  std::atomic<int32_t> last_status_{0};
+};
+
+class RpcMalformedTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_.Start();
+    raw_ = std::make_unique<RawSender>(server_.port());
+    good_ = std::make_unique<TestClient>(server_.port());
+  }
+  // A good client still gets its answer.
+  void ExpectServerStillAnswers() {
+    auto r = good_->Run(good_->stub().Echo(EchoRequest()));
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+  }
+  uint64_t Rejected(rpc::Reject why) {
+    return server_.stats().rejected[static_cast<size_t>(why)];
+  }
+  void ExpectRejected(rpc::Reject why) {
+    for (int i = 0; i < 100 && Rejected(why) == 0; ++i) std::this_thread::sleep_for(10ms);
+    EXPECT_EQ(Rejected(why), 1u) << rpc::RejectName(why);
+  }
+
+  TestServer server_;
+  std::unique_ptr<RawSender> raw_;
+  std::unique_ptr<TestClient> good_;
+};
+
+TEST_F(RpcMalformedTest, TruncatedHeaderIsDropped) {
+  raw_->Send(std::string(10, 'x'));
+  ExpectRejected(rpc::Reject::kTruncated);
+  ExpectServerStillAnswers();
+}
+
+TEST_F(RpcMalformedTest, BadMagicIsDropped) {
+  std::string m = raw_->Request(TestService::kId, 1, "");
+  m[0] ^= 0x5a;
+  raw_->Send(m);
+  ExpectRejected(rpc::Reject::kBadMagic);
+  ExpectServerStillAnswers();
+}
+
+TEST_F(RpcMalformedTest, BadVersionIsDropped) {
+  std::string m = raw_->Request(TestService::kId, 1, "");
+  m[4] = 9;
+  raw_->Send(m);
+  ExpectRejected(rpc::Reject::kBadVersion);
+  ExpectServerStillAnswers();
+}
+
+TEST_F(RpcMalformedTest, LengthsThatLieAreDropped) {
+  std::string m = raw_->Request(TestService::kId, 1, "abc");
+  m += "trailing junk";  // longer than the header says
+  raw_->Send(m);
+  ExpectRejected(rpc::Reject::kBadLengths);
+  std::string t = raw_->Request(TestService::kId, 1, "abcdef");
+  t.resize(t.size() - 3);  // shorter than the header says
+  raw_->Send(t);
+  ExpectRejected(rpc::Reject::kTruncated);
+  ExpectServerStillAnswers();
+}
+
+TEST_F(RpcMalformedTest, UnknownFlagsAreDropped) {
+  std::string m = raw_->Request(TestService::kId, 1, "");
+  m[6] = static_cast<char>(0x80);
+  raw_->Send(m);
+  ExpectRejected(rpc::Reject::kBadFlags);
+  ExpectServerStillAnswers();
+}
+
+TEST_F(RpcMalformedTest, UnknownServiceAndMethodGetErrorReplies) {
+  raw_->Send(raw_->Request(999, 1, ""));
+  EXPECT_EQ(raw_->NextReplyStatus(2s), static_cast<int32_t>(StatusCode::kRpcUnknownService));
+  raw_->Send(raw_->Request(TestService::kId, 77, ""));
+  EXPECT_EQ(raw_->NextReplyStatus(2s), static_cast<int32_t>(StatusCode::kRpcUnknownMethod));
+  EXPECT_EQ(Rejected(rpc::Reject::kUnknownService), 1u);
+  EXPECT_EQ(Rejected(rpc::Reject::kUnknownMethod), 1u);
+  ExpectServerStillAnswers();
+}
+
+TEST_F(RpcMalformedTest, BodyThatDoesNotParseGetsAnErrorReply) {
+  raw_->Send(raw_->Request(TestService::kId, 1, std::string("\xff\xff\xff\xff\x0f", 5)));
+  EXPECT_EQ(raw_->NextReplyStatus(2s), static_cast<int32_t>(StatusCode::kRpcBadMessage));
+  ExpectServerStillAnswers();
+}
+
+TEST_F(RpcMalformedTest, OversizedMessageIsDropped) {
+  std::string m = raw_->Request(TestService::kId, 1, "");
+  m.resize(rpc::kMessageBufferSize + 4096, 'z');
+  raw_->Send(m);
+  ExpectRejected(rpc::Reject::kOversized);
+  ExpectServerStillAnswers();
+}
+
+TEST_F(RpcMalformedTest, AFloodOfGarbageDoesNotWedgeTheServer) {
+  for (int i = 0; i < 500; ++i) raw_->Send(std::string(1 + i % 200, static_cast<char>(i)));
+  ExpectServerStillAnswers();
+  EXPECT_GE(server_.stats().rejected_total(), 500u);
+}
+
+}  // namespace
+}  // namespace weft::test
