@@ -56,6 +56,15 @@ Result<std::unique_ptr<RpcClient>> RpcClient::Open(EventLoop& loop, const Option
       [self](fi_addr_t, uint64_t cookie, int err) { self->OnSendError(cookie, err); }, nullptr);
   if (!ep.ok()) return ep.status().WithContext("opening RPC client endpoint");
   c->endpoint_ = std::move(ep).value();
+  MetricsRegistry& m = options.metrics ? *options.metrics : MetricsRegistry::Global();
+  c->metric_.calls = &m.Counter("weft_rpc_client_calls_total", "RPC calls issued").With({});
+  c->metric_.resends =
+      &m.Counter("weft_rpc_client_resends_total", "RPC requests sent again").With({});
+  c->metric_.deadline_exceeded = &m.Counter("weft_rpc_client_deadline_exceeded_total",
+                                            "RPC calls that ran out of time").With({});
+  c->metric_.reconnects = &m.Counter("weft_rpc_client_reconnects_total",
+                                     "Times a client dropped and re-resolved a server address")
+                               .With({});
   return c;
 }
 
@@ -81,6 +90,7 @@ void RpcClient::Reconnect(PeerId id, uint64_t seen_generation) {
   if (p.generation != seen_generation) return;  // another call reconnected already
   ++p.generation;
   ++stats_.reconnects;
+  metric_.reconnects->Increment();
   endpoint_->fabric().RemoveAddress(p.addr);
   auto addr = endpoint_->fabric().InsertAddress(p.nid.host, p.nid.port);
   if (!addr.ok()) {
@@ -124,6 +134,7 @@ Task<Result<std::string>> RpcClient::CallRaw(PeerId peer, uint16_t service, uint
                                                    " bytes exceeds " + std::to_string(kMaxBodyLen));
   }
   ++stats_.calls;
+  metric_.calls->Increment();
   BulkPlan bulk;
   WEFT_CO_RETURN_IF_ERROR(PrepareBulk(options, &bulk));
   Clock::duration timeout = options.timeout.count() ? options.timeout : options_.default_timeout;
@@ -180,6 +191,7 @@ Task<Result<std::string>> RpcClient::CallRaw(PeerId peer, uint16_t service, uint
     Reconnect(peer, generation);
     resend = kFlagResend;
     ++stats_.resends;
+    metric_.resends->Increment();
     if (p.event == kSendFailed) {
       Clock::time_point wake = std::min(deadline, Clock::now() + backoff);
       backoff = std::min(backoff * 2, options_.max_retry_backoff);
@@ -189,6 +201,7 @@ Task<Result<std::string>> RpcClient::CallRaw(PeerId peer, uint16_t service, uint
   pending_.erase(p.request_id);
   if (p.event != kReplied) {
     ++stats_.deadline_exceeded;
+    metric_.deadline_exceeded->Increment();
     co_return Status(StatusCode::kRpcDeadlineExceeded,
                      "no reply from " + peers_[peer].nid.ToString() + " to service " +
                          std::to_string(service) + " method " + std::to_string(method) +

@@ -22,6 +22,7 @@
 #include <google/protobuf/message_lite.h>
 
 #include "common/event_loop.h"
+#include "common/metrics.h"
 #include "common/nid.h"
 #include "common/rpc_endpoint.h"
 #include "common/status.h"
@@ -65,6 +66,8 @@ class RpcClient {
     // Pause before a resend after a failed send, doubling up to the maximum.
     Clock::duration retry_backoff = std::chrono::milliseconds(50);
     Clock::duration max_retry_backoff = std::chrono::seconds(1);
+    // Where the client's metrics go; nullptr: MetricsRegistry::Global().
+    MetricsRegistry* metrics = nullptr;
   };
 
   // REQUIRES: on loop's thread.
@@ -121,6 +124,12 @@ class RpcClient {
   std::vector<Peer> peers_;
   std::map<uint64_t, Pending*> pending_;
   ClientStats stats_;
+  struct {
+    Counter* calls;
+    Counter* resends;
+    Counter* deadline_exceeded;
+    Counter* reconnects;
+  } metric_{};
 };
 
 }  // namespace weft::rpc

@@ -114,6 +114,7 @@ Result<std::unique_ptr<RpcServer>> RpcServer::Start(EventLoop& loop, const Optio
   }
   s->endpoint_ = std::move(ep).value();
   s->port_ = s->endpoint_->fabric().local_port();
+  s->InitMetrics();
   s->builtin_ = std::make_unique<BuiltinHandler>();
   s->AddService(BuiltinService::Table(s->builtin_.get()));
   return s;
@@ -121,7 +122,38 @@ Result<std::unique_ptr<RpcServer>> RpcServer::Start(EventLoop& loop, const Optio
 
 RpcServer::~RpcServer() = default;
 
-void RpcServer::AddService(ServiceTable table) { services_[table.id] = std::move(table); }
+MetricsRegistry& RpcServer::metrics() const {
+  return options_.metrics ? *options_.metrics : MetricsRegistry::Global();
+}
+
+void RpcServer::InitMetrics() {
+  auto& rejected = metrics().Counter("weft_rpc_rejected_total",
+                                     "Messages refused by an RPC server, by reason", {"reason"});
+  for (size_t i = 1; i < rejected_metric_.size(); ++i) {
+    rejected_metric_[i] = &rejected.With({RejectName(static_cast<rpc::Reject>(i))});
+  }
+  peers_metric_ = metrics().GaugeCallback(
+      "weft_rpc_connected_peers", "Clients an RPC server has heard from",
+      {{"server", std::to_string(port_)}}, [this] { return double(peer_count_.load()); });
+}
+
+void RpcServer::AddService(ServiceTable table) {
+  auto& requests = metrics().Counter("weft_rpc_server_requests_total",
+                                     "Requests served, by service and method",
+                                     {"service", "method"});
+  auto& errors = metrics().Counter("weft_rpc_server_errors_total",
+                                   "Requests answered with an error, by service and method",
+                                   {"service", "method"});
+  auto& latency = metrics().Histogram("weft_rpc_server_latency_seconds",
+                                      "Time from request received to reply sent",
+                                      {"service", "method"});
+  for (auto& [id, m] : table.methods) {
+    m.requests = &requests.With({table.name, m.name});
+    m.errors = &errors.With({table.name, m.name});
+    m.latency = &latency.With({table.name, m.name});
+  }
+  services_[table.id] = std::move(table);
+}
 
 std::string RpcServer::nid() const {
   return options_.host + ":" + std::to_string(port_) + "@" + options_.net;
@@ -154,6 +186,7 @@ Task<void> RpcServer::Shutdown() {
 
 void RpcServer::Refuse(rpc::Reject why, const MessageView* view, fi_addr_t peer) {
   uint64_t n = ++stats_.rejected[static_cast<size_t>(why)];
+  if (Counter* c = rejected_metric_[static_cast<size_t>(why)]) c->Increment();
   if (ShouldLog(n)) {
     spdlog::warn("rpc server {}: refused a message: {} (seen {} times)", nid(), RejectName(why),
                  n);
@@ -182,6 +215,7 @@ Result<fi_addr_t> RpcServer::ResolvePeer(std::string_view address) {
   if (auto it = peers_.find(key); it != peers_.end()) return it->second;
   WEFT_ASSIGN_OR_RETURN(fi_addr_t addr, endpoint_->fabric().InsertRawAddress(address));
   peers_.emplace(std::move(key), addr);
+  peer_count_ = peers_.size();
   return addr;
 }
 
@@ -262,9 +296,13 @@ Task<void> RpcServer::RunHandler(MessageBuffer* buf, MessageView view, fi_addr_t
   call.peer_ = peer;
   call.peer_nid_ = AddressToNid(view.address, options_.net);
   call.inline_payload_ = view.payload;
-  call.deadline_ = Clock::now() + std::chrono::milliseconds(view.header.timeout_ms);
+  Clock::time_point start = Clock::now();
+  call.deadline_ = start + std::chrono::milliseconds(view.header.timeout_ms);
   Result<std::string> result = co_await method->fn(call, view.body);
   co_await SendReply(call, view.header, result);
+  method->requests->Increment();
+  if (!result.ok()) method->errors->Increment();
+  method->latency->ObserveDuration(Clock::now() - start);
   if (method->mutating && !call.reply_recorded_) {
     RecordedReply rec;
     rec.status = static_cast<int32_t>(result.status().code());
@@ -339,6 +377,7 @@ void RpcServer::OnSendError(fi_addr_t peer, int err) {
     if (it->second == peer) {
       endpoint_->fabric().RemoveAddress(peer);
       peers_.erase(it);
+      peer_count_ = peers_.size();
       break;
     }
   }

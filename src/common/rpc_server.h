@@ -22,6 +22,7 @@
 #include <unordered_map>
 
 #include "common/event_loop.h"
+#include "common/metrics.h"
 #include "common/reply_store.h"
 #include "common/rpc_endpoint.h"
 #include "common/status.h"
@@ -80,6 +81,10 @@ struct MethodEntry {
   std::string name;
   bool mutating = false;  // answered from the reply record when resent
   MethodFn fn;
+  // Filled in by RpcServer::AddService.
+  Counter* requests = nullptr;
+  Counter* errors = nullptr;
+  Histogram* latency = nullptr;
 };
 
 struct ServiceTable {
@@ -108,6 +113,8 @@ class RpcServer {
     size_t recv_buffers = 64;
     // Where replies of mutating calls are recorded; nullptr: an in-memory store.
     ReplyStore* reply_store = nullptr;
+    // Where the server's metrics go; nullptr: MetricsRegistry::Global().
+    MetricsRegistry* metrics = nullptr;
   };
 
   // Opens the endpoint and starts receiving. REQUIRES: on loop's thread.
@@ -126,6 +133,8 @@ class RpcServer {
  private:
   friend class ServerCall;
   RpcServer(EventLoop& loop, const Options& options);
+  MetricsRegistry& metrics() const;
+  void InitMetrics();
   void OnMessage(MessageBuffer* buf, size_t len);
   void Refuse(rpc::Reject why, const MessageView* view, fi_addr_t peer);
   Result<fi_addr_t> ResolvePeer(std::string_view address);
@@ -158,6 +167,9 @@ class RpcServer {
     std::array<std::atomic<uint64_t>, static_cast<size_t>(Reject::kCount)> rejected{};
   };
   AtomicStats stats_;
+  std::array<Counter*, static_cast<size_t>(Reject::kCount)> rejected_metric_{};
+  GaugeCallbackHandle peers_metric_;
+  std::atomic<size_t> peer_count_{0};
 };
 
 }  // namespace weft::rpc

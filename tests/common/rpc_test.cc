@@ -35,6 +35,12 @@ TEST(RpcTest, EchoRoundTrip) {
   ASSERT_TRUE(reply.ok()) << reply.status().ToString();
   EXPECT_EQ(reply->value(), 7u);
   EXPECT_EQ(reply->text(), "hello");
+  // The call is counted and timed, by service and method.
+  std::string text = MetricsRegistry::Global().RenderPrometheus();
+  EXPECT_NE(text.find("weft_rpc_server_requests_total{service=\"test\",method=\"Echo\"}"),
+            std::string::npos);
+  EXPECT_NE(text.find("weft_rpc_server_latency_seconds_bucket{service=\"test\",method=\"Echo\""),
+            std::string::npos);
 }
 
 // 4 client threads x 2,500 calls in flight at once; every reply carries its request's value.
