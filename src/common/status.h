@@ -58,7 +58,15 @@ namespace weft {
   X(kUringError, 1200, EIO, "io_uring call failed")                                  \
   X(kMgsIndexConflict, 2000, EEXIST, "target index already registered by another uuid") \
   X(kMgsFsnameMismatch, 2001, EINVAL, "target belongs to another file system")        \
-  X(kMgsStoreError, 2002, EIO, "MGS registry store error")
+  X(kMgsStoreError, 2002, EIO, "MGS registry store error")                      \
+  X(kNotDirectory, 3000, ENOTDIR, "not a directory")                                 \
+  X(kIsDirectory, 3001, EISDIR, "is a directory")                                    \
+  X(kNotEmpty, 3002, ENOTEMPTY, "directory not empty")                               \
+  X(kNameTooLong, 3003, ENAMETOOLONG, "file name too long")                          \
+  X(kTooManyLinks, 3004, EMLINK, "too many links")                                   \
+  X(kNotPermitted, 3005, EPERM, "operation not permitted")                           \
+  X(kNoData, 3006, ENODATA, "no such attribute")                                     \
+  X(kTooBig, 3007, E2BIG, "attribute value too large")
 
 enum class StatusCode : int32_t {
 #define WEFT_STATUS_ENUM(name, value, err, desc) name = value,

@@ -1,0 +1,45 @@
+#include "mds/ost_allocator.h"
+
+#include <algorithm>
+
+namespace weft::mds {
+
+void RoundRobinOstAllocator::Update(std::vector<OstState> osts) {
+  std::sort(osts.begin(), osts.end(),
+            [](const OstState& a, const OstState& b) { return a.index < b.index; });
+  std::vector<Slot> slots;
+  for (const OstState& ost : osts) {
+    if (!ost.active) continue;
+    // Weights in MiB keep the sums far from overflow; every active OST gets at least 1.
+    int64_t weight = std::max<int64_t>(1, static_cast<int64_t>(ost.bytes_free >> 20));
+    slots.push_back({ost.index, weight, 0});
+  }
+  std::lock_guard lock(mu_);
+  slots_ = std::move(slots);
+}
+
+size_t RoundRobinOstAllocator::PickStart() {
+  int64_t total = 0;
+  size_t best = 0;
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    slots_[i].current += slots_[i].weight;
+    total += slots_[i].weight;
+    if (slots_[i].current > slots_[best].current) best = i;
+  }
+  slots_[best].current -= total;
+  return best;
+}
+
+Result<std::vector<uint32_t>> RoundRobinOstAllocator::Choose(int32_t stripe_count) {
+  std::lock_guard lock(mu_);
+  if (slots_.empty()) return Status(StatusCode::kNoSpace, "no active OSTs to place objects on");
+  size_t count = slots_.size();
+  if (stripe_count > 0) count = std::min(count, static_cast<size_t>(stripe_count));
+  size_t start = PickStart();
+  std::vector<uint32_t> chosen;
+  chosen.reserve(count);
+  for (size_t i = 0; i < count; ++i) chosen.push_back(slots_[(start + i) % slots_.size()].index);
+  return chosen;
+}
+
+}  // namespace weft::mds

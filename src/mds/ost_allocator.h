@@ -1,0 +1,50 @@
+// OstAllocator: picks the OSTs that hold a new file's objects.
+//
+// Threading: Choose and Update may be called from any thread concurrently.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <vector>
+
+#include "common/status.h"
+
+namespace weft::mds {
+
+class OstAllocator {
+ public:
+  virtual ~OstAllocator() = default;
+  // Distinct OST indices for a file of `stripe_count` stripes (-1: all active OSTs). Asking for
+  // more than are active gets as many as there are; none active is kNoSpace.
+  virtual Result<std::vector<uint32_t>> Choose(int32_t stripe_count) = 0;
+};
+
+struct OstState {
+  uint32_t index = 0;
+  bool active = false;
+  uint64_t bytes_free = 0;
+};
+
+// Round robin over the active OSTs, weighted by free space: over many files each OST gets a
+// share of first stripes proportional to its free bytes (smooth weighted round robin), and a
+// file's further stripes go to the OSTs that follow in index order, as Lustre's allocator
+// places consecutive stripes. With equal free space this is plain round robin.
+class RoundRobinOstAllocator : public OstAllocator {
+ public:
+  // Replaces the known OSTs (e.g. after the MGS configuration or statfs changed).
+  void Update(std::vector<OstState> osts);
+  Result<std::vector<uint32_t>> Choose(int32_t stripe_count) override;
+
+ private:
+  struct Slot {
+    uint32_t index;
+    int64_t weight;
+    int64_t current;
+  };
+  size_t PickStart();  // REQUIRES: mu_ held, slots_ not empty
+
+  std::mutex mu_;
+  std::vector<Slot> slots_;  // active OSTs in index order; guarded by mu_
+};
+
+}  // namespace weft::mds

@@ -1,0 +1,82 @@
+// Mdt: reply records for exactly-once execution, and the destroy queue.
+#include "mds/keys.h"
+#include "mds/mdt.h"
+
+namespace weft::mds {
+
+Result<std::optional<rpc::RecordedReply>> Mdt::LookupReply(uint64_t client_id,
+                                                          uint64_t request_id) {
+  Result<std::string> value = store_->Get(Family::kMeta, ReplyKey(client_id, request_id));
+  if (!value.ok() && value.status().code() == StatusCode::kNotFound) {
+    return std::optional<rpc::RecordedReply>();
+  }
+  if (!value.ok()) return value.status();
+  ReplyRecord record;
+  if (!record.ParseFromString(*value)) {
+    return Status(StatusCode::kInternal, "unreadable reply record");
+  }
+  return std::optional<rpc::RecordedReply>(rpc::RecordedReply{record.status(), record.body()});
+}
+
+Status Mdt::RecordReply(uint64_t client_id, uint64_t request_id,
+                        const rpc::RecordedReply& reply) {
+  ReplyRecord record;
+  record.set_status(reply.status);
+  record.set_body(reply.body);
+  record.set_seq(reply_seq_.fetch_add(1) + 1);
+  std::string index;
+  AppendU64(&index, client_id);
+  AppendU64(&index, request_id);
+  WriteBatch batch;
+  batch.Put(Family::kMeta, ReplySeqKey(record.seq()), std::move(index));
+  batch.Put(Family::kMeta, ReplyKey(client_id, request_id), record.SerializeAsString());
+  return store_->Commit(batch);
+}
+
+Status Mdt::TrimReplies(uint64_t keep) {
+  uint64_t last = reply_seq_.load();
+  if (last <= keep) return Status::Ok();
+  uint64_t below = last - keep + 1;  // records with seq < below go
+  WriteBatch batch;
+  WEFT_RETURN_IF_ERROR(store_->Scan(
+      Family::kMeta, kReplySeqPrefix, kReplySeqPrefix,
+      [&](std::string_view key, std::string_view value) {
+        if (ReadU64(key.substr(kReplySeqPrefix.size())) >= below || value.size() != 16) {
+          return false;
+        }
+        batch.Delete(Family::kMeta, std::string(key));
+        batch.Delete(Family::kMeta, ReplyKey(ReadU64(value), ReadU64(value.substr(8))));
+        return true;
+      }));
+  if (batch.empty()) return Status::Ok();
+  return store_->Commit(batch);
+}
+
+Result<std::vector<DestroyItem>> Mdt::PendingDestroys(size_t max) {
+  std::vector<DestroyItem> items;
+  WEFT_RETURN_IF_ERROR(store_->Scan(Family::kOrphans, "", "",
+                                    [&](std::string_view key, std::string_view value) {
+                                      Orphan orphan;
+                                      if (orphan.ParseFromArray(value.data(), value.size()) &&
+                                          orphan.reason() == Orphan::DESTROY) {
+                                        items.push_back({InodeFromKey(key), orphan.layout()});
+                                      }
+                                      return items.size() < max;
+                                    }));
+  return items;
+}
+
+Status Mdt::DestroyDone(uint64_t ino) {
+  MultiLock lock(inode_locks_, {ino});
+  Result<std::string> value = store_->Get(Family::kOrphans, InodeKey(ino));
+  if (!value.ok()) return value.status();
+  Orphan orphan;
+  if (!orphan.ParseFromString(*value) || orphan.reason() != Orphan::DESTROY) {
+    return Status(StatusCode::kInvalidArgument, "inode is not awaiting destruction");
+  }
+  WriteBatch batch;
+  batch.Delete(Family::kOrphans, InodeKey(ino));
+  return store_->Commit(batch);
+}
+
+}  // namespace weft::mds

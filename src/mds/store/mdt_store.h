@@ -1,0 +1,68 @@
+// MdtStore: the narrow storage interface of a metadata target (MDT).
+//
+// Five key spaces ("families", RocksDB column families in the real store): inodes, dentries,
+// xattrs, orphans, meta. The store offers point reads, ordered scans, and atomic, durable
+// write batches; it knows nothing of what the keys mean (src/mds/keys.h does).
+//
+// Threading: every method may be called from any thread concurrently. A committed batch is
+// visible to reads that start after Commit returns, all of it or none of it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace weft::mds {
+
+enum class Family : uint8_t { kInodes = 0, kDentries, kXattrs, kOrphans, kMeta };
+inline constexpr int kFamilyCount = 5;
+const char* FamilyName(Family family);
+
+// An ordered list of puts and deletes, applied atomically by MdtStore::Commit.
+class WriteBatch {
+ public:
+  struct Op {
+    Family family;
+    bool is_delete;
+    std::string key;
+    std::string value;
+  };
+
+  void Put(Family family, std::string key, std::string value) {
+    ops_.push_back({family, false, std::move(key), std::move(value)});
+  }
+  void Delete(Family family, std::string key) {
+    ops_.push_back({family, true, std::move(key), {}});
+  }
+  const std::vector<Op>& ops() const { return ops_; }
+  bool empty() const { return ops_.empty(); }
+
+ private:
+  std::vector<Op> ops_;
+};
+
+// Called for each key of a scan in order; returns false to stop the scan.
+using ScanVisitor = std::function<bool(std::string_view key, std::string_view value)>;
+
+class MdtStore {
+ public:
+  virtual ~MdtStore() = default;
+
+  // The value of `key`: kNotFound if absent, kIoError if the store fails.
+  virtual Result<std::string> Get(Family family, std::string_view key) = 0;
+
+  // Visits, in byte order, the keys >= `from` that start with `prefix`, until `visit` returns
+  // false or the keys run out. The scan sees one consistent state of the family.
+  // REQUIRES: `visit` does not call back into this store.
+  virtual Status Scan(Family family, std::string_view from, std::string_view prefix,
+                      const ScanVisitor& visit) = 0;
+
+  // Applies `batch` atomically; on return ok it is durable (the log is synced).
+  virtual Status Commit(const WriteBatch& batch) = 0;
+};
+
+}  // namespace weft::mds

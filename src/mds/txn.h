@@ -1,0 +1,38 @@
+// Txn: the one WriteBatch of one operation, plus what must change in memory if it commits.
+//
+// Threading: one Txn belongs to one operation on one thread. The caller holds the inode locks
+// of every inode it counts (CountInodes) until Commit returns.
+#pragma once
+
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <google/protobuf/message_lite.h>
+
+#include "mds/mdt.h"
+
+namespace weft::mds {
+
+class Txn {
+ public:
+  explicit Txn(Mdt& mdt) : mdt_(mdt) {}
+
+  WriteBatch& batch() { return batch_; }
+  void PutInode(const Inode& inode);
+  void PutDentry(uint64_t parent, std::string_view name, uint64_t ino, FileType type);
+  void DeleteDentry(uint64_t parent, std::string_view name);
+  // Adds `delta` to the inode count of `locked_ino`'s lock stripe when the batch commits.
+  // REQUIRES: the inode lock of `locked_ino` is held until Commit returns.
+  void CountInodes(uint64_t locked_ino, int64_t delta);
+
+  // Adds the reply record (if `tag`) and the counters to the batch and commits it durably.
+  Status Commit(const ReplyTag* tag, const google::protobuf::MessageLite& reply);
+
+ private:
+  Mdt& mdt_;
+  WriteBatch batch_;
+  std::vector<std::pair<uint32_t, int64_t>> counts_;  // (stripe, delta)
+};
+
+}  // namespace weft::mds
