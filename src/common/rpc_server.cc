@@ -352,20 +352,16 @@ Task<void> RpcServer::SendReply(ServerCall& call, const Header& request,
 
 void RpcServer::SendMessage(fi_addr_t peer, const Header& h, std::string_view body,
                             std::string_view payload) {
-  if (body.size() > kMaxBodyLen) {
+  Header out = h;
+  if (body.size() > kMaxBodyLen) {  // a handler's bug; the client gets an error, not silence
     spdlog::error("rpc server {}: reply body of {} bytes exceeds the limit of {}", nid(),
                   body.size(), kMaxBodyLen);
-    Header e = h;
-    e.status = static_cast<int32_t>(StatusCode::kRpcTooLarge);
+    out.status = static_cast<int32_t>(StatusCode::kRpcTooLarge);
     body = {};
     payload = {};
-    MessageBuffer* b = endpoint_->AllocSend();
-    WriteMessage(e, {}, body, payload, b->data);
-    endpoint_->Send(b, peer, MessageSize(0, 0, 0), 0);
-    return;
   }
   MessageBuffer* b = endpoint_->AllocSend();
-  WriteMessage(h, {}, body, payload, b->data);
+  WriteMessage(out, {}, body, payload, b->data);
   ++stats_.replies;
   endpoint_->Send(b, peer, MessageSize(0, body.size(), payload.size()), 0);
 }
