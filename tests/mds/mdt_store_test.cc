@@ -1,0 +1,106 @@
+// The MdtStore contract, run against both stores; then what only RocksMdtStore promises.
+#include <gtest/gtest.h>
+
+#include "mdt_fixture.h"
+
+namespace weft::mds::test {
+namespace {
+
+template <typename Store>
+class MdtStoreTest : public ::testing::Test {
+ protected:
+  MdtStoreTest() : store(Store::Make(dir.path())) {}
+  std::vector<std::string> Keys(Family family, std::string_view from, std::string_view prefix) {
+    std::vector<std::string> keys;
+    EXPECT_TRUE(store->Scan(family, from, prefix, [&](std::string_view k, std::string_view) {
+                       keys.emplace_back(k);
+                       return true;
+                     }).ok());
+    return keys;
+  }
+  TempDir dir;
+  std::unique_ptr<MdtStore> store;
+};
+TYPED_TEST_SUITE(MdtStoreTest, StoreTypes);
+
+TYPED_TEST(MdtStoreTest, PutGetDelete) {
+  WriteBatch put;
+  put.Put(Family::kInodes, "k", "v1");
+  ASSERT_TRUE(this->store->Commit(put).ok());
+  EXPECT_EQ(*this->store->Get(Family::kInodes, "k"), "v1");
+  WriteBatch del;
+  del.Delete(Family::kInodes, "k");
+  ASSERT_TRUE(this->store->Commit(del).ok());
+  EXPECT_CODE(this->store->Get(Family::kInodes, "k"), kNotFound);
+}
+
+TYPED_TEST(MdtStoreTest, FamiliesAreSeparate) {
+  WriteBatch batch;
+  batch.Put(Family::kDentries, "k", "dentry");
+  batch.Put(Family::kMeta, "k", "meta");
+  ASSERT_TRUE(this->store->Commit(batch).ok());
+  EXPECT_EQ(*this->store->Get(Family::kDentries, "k"), "dentry");
+  EXPECT_EQ(*this->store->Get(Family::kMeta, "k"), "meta");
+  EXPECT_CODE(this->store->Get(Family::kXattrs, "k"), kNotFound);
+}
+
+TYPED_TEST(MdtStoreTest, BatchAppliesInOrder) {
+  WriteBatch batch;
+  batch.Put(Family::kOrphans, "a", "1");
+  batch.Delete(Family::kOrphans, "a");
+  batch.Put(Family::kOrphans, "b", "1");
+  batch.Put(Family::kOrphans, "b", "2");
+  ASSERT_TRUE(this->store->Commit(batch).ok());
+  EXPECT_CODE(this->store->Get(Family::kOrphans, "a"), kNotFound);
+  EXPECT_EQ(*this->store->Get(Family::kOrphans, "b"), "2");
+}
+
+TYPED_TEST(MdtStoreTest, ScanVisitsPrefixInOrderFromKey) {
+  WriteBatch batch;
+  for (std::string k : std::vector<std::string>{"p/3", "p/1", "q/1", "p/2", "o/9", "p/\xff"}) {
+    batch.Put(Family::kDentries, k, "v");
+  }
+  ASSERT_TRUE(this->store->Commit(batch).ok());
+  std::vector<std::string> all = {"p/1", "p/2", "p/3", std::string("p/\xff", 3)};
+  EXPECT_EQ(this->Keys(Family::kDentries, "", "p/"), all);
+  std::vector<std::string> tail = {"p/2", "p/3", std::string("p/\xff", 3)};
+  EXPECT_EQ(this->Keys(Family::kDentries, "p/2", "p/"), tail);
+  EXPECT_TRUE(this->Keys(Family::kDentries, "", "r/").empty());
+}
+
+TYPED_TEST(MdtStoreTest, ScanStopsWhenVisitorSaysSo) {
+  WriteBatch batch;
+  for (int i = 0; i < 10; ++i) batch.Put(Family::kMeta, "x" + std::to_string(i), "v");
+  ASSERT_TRUE(this->store->Commit(batch).ok());
+  int seen = 0;
+  ASSERT_TRUE(this->store
+                  ->Scan(Family::kMeta, "", "x",
+                         [&](std::string_view, std::string_view) { return ++seen < 3; })
+                  .ok());
+  EXPECT_EQ(seen, 3);
+}
+
+TEST(RocksMdtStoreTest, ReopenKeepsEverything) {
+  TempDir dir;
+  {
+    auto store = RocksMdtStore::Open(dir.path() + "/db", RocksMdtStore::OpenMode::kCreate);
+    ASSERT_TRUE(store.ok());
+    WriteBatch batch;
+    batch.Put(Family::kXattrs, "k", "v");
+    ASSERT_TRUE((*store)->Commit(batch).ok());
+  }
+  auto store = RocksMdtStore::Open(dir.path() + "/db", RocksMdtStore::OpenMode::kExisting);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_EQ(*(*store)->Get(Family::kXattrs, "k"), "v");
+}
+
+TEST(RocksMdtStoreTest, OpenExistingOfMissingDatabaseNamesThePath) {
+  TempDir dir;
+  auto store = RocksMdtStore::Open(dir.path() + "/nothing", RocksMdtStore::OpenMode::kExisting);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(store.status().message().find(dir.path() + "/nothing"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace weft::mds::test
