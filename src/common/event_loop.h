@@ -67,7 +67,8 @@ class EventLoop {
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
 
-  // Runs the loop on the calling thread until Stop(). REQUIRES: not already running.
+  // Runs the loop on the calling thread until Stop(). REQUIRES: not already running, and every
+  // Run of a loop on the same thread (its io_uring is single-issuer; see uring.h).
   void Run();
   // Asks the loop to return from Run() after the current iteration. Thread-safe.
   void Stop();

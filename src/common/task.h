@@ -1,8 +1,11 @@
 // Task<T>: the coroutine type of Weft's runtime.
 //
-// A Task is lazy: creating one runs nothing. It starts when it is co_awaited (the awaiter
-// resumes when it finishes, by symmetric transfer, so chains of awaits use no stack) or when it
-// is handed to EventLoop::Spawn (detached: the frame frees itself when it finishes).
+// A Task is lazy: creating one runs nothing. It starts when it is co_awaited or when it is
+// handed to EventLoop::Spawn (detached: the frame frees itself when it finishes). An awaited
+// task that finishes without suspending returns to its awaiter without suspending it, so a loop
+// of awaits uses constant stack whatever the compiler does with tail calls (GCC with
+// AddressSanitizer does not make symmetric transfer a tail call); a task that suspended resumes
+// its awaiter by symmetric transfer when it finishes.
 //
 // A Task is move-only and owns its coroutine frame until it is awaited or spawned. Exceptions
 // do not cross tasks: an exception escaping a task body terminates the process (errors are
@@ -12,10 +15,12 @@
 // it on the event loop that awaited them.
 #pragma once
 
+#include <atomic>
 #include <coroutine>
 #include <cstdlib>
 #include <exception>
 #include <optional>
+#include <type_traits>
 #include <utility>
 
 namespace weft {
@@ -30,8 +35,12 @@ struct FinalAwaiter {
   template <typename P>
   std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) noexcept {
     auto& p = h.promise();
-    if (p.continuation) return p.continuation;
-    if (p.detached) h.destroy();
+    if (p.detached) {
+      h.destroy();
+      return std::noop_coroutine();
+    }
+    // Second at the rendezvous: the awaiter is suspended and waiting for us.
+    if (p.rendezvous.exchange(true, std::memory_order_acq_rel)) return p.continuation;
     return std::noop_coroutine();
   }
   void await_resume() const noexcept {}
@@ -39,6 +48,10 @@ struct FinalAwaiter {
 
 struct PromiseBase {
   std::coroutine_handle<> continuation;
+  // Set by whichever of Task::await_suspend (after starting the task) and FinalAwaiter comes
+  // first; the second one continues the awaiter. Atomic because the task may finish on another
+  // thread (it may have moved with EventLoop::Schedule) while its starter is still returning.
+  std::atomic<bool> rendezvous{false};
   bool detached = false;
   std::suspend_always initial_suspend() const noexcept { return {}; }
   FinalAwaiter final_suspend() const noexcept { return {}; }
@@ -86,10 +99,15 @@ class [[nodiscard]] Task {
   bool valid() const { return static_cast<bool>(h_); }
 
   // Awaiting: starts the task and resumes the awaiter with its result when it finishes.
+  // REQUIRES: valid(), not started.
   bool await_ready() const noexcept { return false; }
-  std::coroutine_handle<> await_suspend(std::coroutine_handle<> awaiter) noexcept {
-    h_.promise().continuation = awaiter;
-    return h_;
+  bool await_suspend(std::coroutine_handle<> awaiter) noexcept {
+    auto& p = h_.promise();
+    p.continuation = awaiter;
+    h_.resume();
+    // First at the rendezvous: the task suspended and will resume the awaiter when it finishes.
+    // Second: it already finished, so the awaiter goes on without suspending.
+    return !p.rendezvous.exchange(true, std::memory_order_acq_rel);
   }
   T await_resume() {
     if constexpr (!std::is_void_v<T>) return std::move(*h_.promise().value);
