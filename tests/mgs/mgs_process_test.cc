@@ -176,6 +176,7 @@ TEST_F(MgsProcessTest, SilentTargetIsShownDownThenUpAfterAHeartbeat) {
 }
 
 // SIGTERM ends the MGS at once, even with a long poll waiting, and the poll gets its answer.
+// Afterwards its data directory refuses an MGS of another file system.
 TEST_F(MgsProcessTest, SigtermExitsPromptlyAndAnswersLongPolls) {
   auto mgs = StartMgs();
   MgsTestClient client(port_);
@@ -199,6 +200,14 @@ TEST_F(MgsProcessTest, SigtermExitsPromptlyAndAnswersLongPolls) {
   client.Run(WaitFor(&client.loop(), &answered));
   EXPECT_TRUE(reply->ok()) << reply->status().ToString();
   EXPECT_THAT(mgs->err(), HasSubstr("shutting down"));
+
+  // The data directory now belongs to "weft": an MGS for another file system may not use it.
+  CommandResult other =
+      RunCommand({BinaryPath("src/mgs/weft-mgs"), "--mgs.fsname=other",
+                  "--mgs.data_dir=" + dir_.path() + "/data", "--mgs.listen=" + Nid()},
+                 Output("other"));
+  EXPECT_EQ(other.exit_code, 1);
+  EXPECT_THAT(other.err, HasSubstr("belongs to file system 'weft', not 'other'"));
 }
 
 TEST_F(MgsProcessTest, BadConfigurationExitsWithCodeTwoNamingTheKey) {
