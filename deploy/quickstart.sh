@@ -45,7 +45,7 @@ if running "$pidfile"; then
   echo "quickstart: weft-mgs already running (pid $(cat "$pidfile"))"
 else
   nohup "$build/src/mgs/weft-mgs" --mgs.fsname "$fsname" --mgs.data_dir "$data/mgs" \
-    --mgs.listen "$mgs_nid" >>"$data/log/weft-mgs.log" 2>&1 &
+    --mgs.listen "$mgs_nid" --metrics.port 9881 >>"$data/log/weft-mgs.log" 2>&1 &
   echo $! >"$pidfile"
   echo "quickstart: weft-mgs started (pid $!, log $data/log/weft-mgs.log)"
 fi
@@ -56,4 +56,5 @@ echo
   [ $rc -eq 1 ] || { echo "quickstart: weft-mgs did not answer; see $data/log/weft-mgs.log" >&2; exit $rc; }
 }
 echo
+echo "Metrics:      curl -s http://127.0.0.1:9881/metrics"
 echo "Stop it with: $0 stop"
