@@ -224,7 +224,9 @@ void RpcClient::Wake(Pending* p, int event) {
   if (p->event != kNone) return;  // already woken
   p->event = event;
   if (event != kAttemptTimedOut) loop_.CancelTimer(p->timer);
-  if (p->waiter) p->waiter.resume();
+  // Resumed through the loop, never inline: Wake runs inside the fabric's completion polling,
+  // and the resumed caller may destroy this client (and the endpoint being polled).
+  if (p->waiter) loop_.Resume(std::exchange(p->waiter, {}));
 }
 
 void RpcClient::OnSendError(uint64_t request_id, int err) {

@@ -20,15 +20,19 @@ struct RmaWait {
     FabricOp op;  // first: the completion context
     RmaWait* parent;
   };
+  explicit RmaWait(EventLoop& l) : loop(l) {}
+  EventLoop& loop;
   std::vector<Chunk> chunks;
   size_t remaining = 0;
   int first_err = 0;
   std::coroutine_handle<> waiter;
 
+  // Resumes through the loop: this runs inside the fabric's completion polling, and the
+  // resumed coroutine may tear down the endpoint being polled.
   static void Done(FabricOp* op, int err, size_t) {
     RmaWait* w = reinterpret_cast<Chunk*>(op)->parent;
     if (err != 0 && w->first_err == 0) w->first_err = err;
-    if (--w->remaining == 0) w->waiter.resume();
+    if (--w->remaining == 0) w->loop.Resume(w->waiter);
   }
   bool await_ready() const noexcept { return remaining == 0; }
   void await_suspend(std::coroutine_handle<> h) { waiter = h; }
@@ -170,7 +174,7 @@ Task<Status> MessageEndpoint::Rma(bool read, fi_addr_t peer, char* local, void* 
                                   uint64_t remote_addr, uint64_t key) {
   if (len == 0) co_return Status::Ok();
   size_t chunk = std::min(kMaxRmaChunk, fabric_->max_rma_size());
-  RmaWait wait;
+  RmaWait wait(loop_);
   wait.chunks.resize((len + chunk - 1) / chunk);
   wait.remaining = wait.chunks.size();
   for (size_t i = 0; i < wait.chunks.size(); ++i) {

@@ -317,7 +317,7 @@ Task<void> RpcServer::RunHandler(MessageBuffer* buf, MessageView view, fi_addr_t
   }
   running_.erase({view.header.client_id, view.header.request_id});
   endpoint_->Release(buf);
-  if (--active_ == 0 && drained_) std::exchange(drained_, {}).resume();
+  if (--active_ == 0 && drained_) loop_.Resume(std::exchange(drained_, {}));
 }
 
 Task<void> RpcServer::SendReply(ServerCall& call, const Header& request,

@@ -23,11 +23,7 @@ Task<Result<mgs::GetConfigReply>> FetchOnLoop(EventLoop& loop, Nid nid, std::str
   request.set_fsname(fsname);
   rpc::CallOptions options;
   options.timeout = timeout;
-  Result<mgs::GetConfigReply> reply = co_await stub.GetConfig(request, options);
-  // The reply resumed this coroutine from inside the client's completion polling; destroying
-  // the client there frees the endpoint under the poll. Let the poll return first.
-  co_await loop.Schedule();
-  co_return reply;
+  co_return co_await stub.GetConfig(request, options);
 }
 
 }  // namespace

@@ -43,6 +43,26 @@ TEST(RpcTest, EchoRoundTrip) {
             std::string::npos);
 }
 
+// A caller may drop its client as soon as its call returns (tools do): the client must not be
+// in use underneath the caller then. ASan catches a use after free here.
+TEST(RpcTest, ClientDestroyedRightAfterItsCallReturns) {
+  TestServer server;
+  server.Start();
+  LoopThread t;
+  for (int i = 0; i < 20; ++i) {
+    Status st = RunOn(t.loop(), [&]() -> Task<Status> {
+      rpc::RpcClient::Options o;
+      o.host_hint = "127.0.0.1";
+      WEFT_CO_ASSIGN_OR_RETURN(auto client, rpc::RpcClient::Open(t.loop(), o));
+      WEFT_CO_ASSIGN_OR_RETURN(auto peer, client->AddPeer(Nid{"127.0.0.1", server.port(), "tcp"}));
+      TestService::Stub stub(client.get(), peer);
+      auto r = co_await stub.Echo(EchoRequest());
+      co_return r.status();  // the client is destroyed here
+    }());
+    ASSERT_TRUE(st.ok()) << st.ToString();
+  }
+}
+
 // 4 client threads x 2,500 calls in flight at once; every reply carries its request's value.
 TEST(RpcTest, TenThousandConcurrentCallsAllMatched) {
   TestServer server;
