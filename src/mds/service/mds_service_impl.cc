@@ -1,0 +1,122 @@
+#include "mds/service/mds_service_impl.h"
+
+#include <spdlog/spdlog.h>
+
+#include "mds/service/request_checks.h"
+#include "rpc.pb.h"
+
+namespace weft::mds {
+namespace {
+
+template <typename Resp>
+rpc::RecordedReply ToRecord(const Result<Resp>& reply) {
+  rpc::RecordedReply rec;
+  rec.status = static_cast<int32_t>(reply.status().code());
+  if (reply.ok()) {
+    rec.body = reply->SerializeAsString();
+  } else {
+    rpc::ErrorBody err;
+    err.set_message(reply.status().message());
+    rec.body = err.SerializeAsString();
+  }
+  return rec;
+}
+
+}  // namespace
+
+template <typename Req, typename Resp>
+Task<Result<Resp>> MdsServiceImpl::Read(rpc::ServerCall& call, Req request,
+                                        Result<Resp> (Mdt::*op)(const Req&)) {
+  WEFT_CO_RETURN_IF_ERROR(CheckRequest(request));
+  ApplyRootSquash(squash_, call.peer_nid(), request.mutable_cred());
+  co_return co_await pool_.Run([&] { return (mdt_.*op)(request); });
+}
+
+template <typename Req, typename Resp>
+Task<Result<Resp>> MdsServiceImpl::Change(rpc::ServerCall& call, Req request,
+                                          Result<Resp> (Mdt::*op)(const Req&, const ReplyTag*)) {
+  Status checked = CheckRequest(request);
+  if (!checked.ok()) {
+    Result<Resp> refused(checked);
+    co_await Record(call, refused);
+    co_return refused;
+  }
+  ApplyRootSquash(squash_, call.peer_nid(), request.mutable_cred());
+  ReplyTag tag{call.client_id(), call.request_id()};
+  Result<Resp> reply = co_await pool_.Run([&] { return (mdt_.*op)(request, &tag); });
+  if (reply.ok()) {
+    call.MarkReplyRecorded();  // in the operation's own WriteBatch
+  } else {
+    co_await Record(call, reply);  // a failed operation changed nothing and recorded nothing
+  }
+  co_return reply;
+}
+
+template <typename Req, typename Resp>
+Task<Result<Resp>> MdsServiceImpl::ChangeThenRecord(rpc::ServerCall& call, Req request,
+                                                    Result<Resp> (Mdt::*op)(const Req&)) {
+  Result<Resp> reply = CheckRequest(request);
+  if (reply.ok()) {
+    ApplyRootSquash(squash_, call.peer_nid(), request.mutable_cred());
+    reply = co_await pool_.Run([&] { return (mdt_.*op)(request); });
+  }
+  co_await Record(call, reply);
+  co_return reply;
+}
+
+template <typename Resp>
+Task<void> MdsServiceImpl::Record(rpc::ServerCall& call, const Result<Resp>& reply) {
+  rpc::RecordedReply rec = ToRecord(reply);
+  uint64_t client = call.client_id();
+  uint64_t request = call.request_id();
+  Status st = co_await pool_.Run([&] { return mdt_.RecordReply(client, request, rec); });
+  // Unrecorded, a resend runs the call again: harmless for a refused call, which changed
+  // nothing; for open/close it counts the open again. Logged either way.
+  if (!st.ok()) spdlog::error("mds: recording a reply: {}", st.ToString());
+  call.MarkReplyRecorded();
+}
+
+// clang-format off
+#define WEFT_MDS_READ_(name, req, resp)                                                   \
+  Task<Result<resp>> MdsServiceImpl::name(rpc::ServerCall& call, const req& request) {   \
+    return Read<req, resp>(call, request, &Mdt::name);                                     \
+  }
+#define WEFT_MDS_CHANGE_(name, req, resp)                                                 \
+  Task<Result<resp>> MdsServiceImpl::name(rpc::ServerCall& call, const req& request) {   \
+    return Change<req, resp>(call, request, &Mdt::name);                                   \
+  }
+// clang-format on
+
+WEFT_MDS_READ_(Lookup, LookupRequest, AttrReply)
+WEFT_MDS_READ_(Getattr, GetattrRequest, AttrReply)
+WEFT_MDS_READ_(Readlink, ReadlinkRequest, ReadlinkReply)
+WEFT_MDS_READ_(Readdir, ReaddirRequest, ReaddirReply)
+WEFT_MDS_READ_(Statfs, StatfsRequest, StatfsReply)
+WEFT_MDS_READ_(Getxattr, GetxattrRequest, GetxattrReply)
+WEFT_MDS_READ_(Listxattr, ListxattrRequest, ListxattrReply)
+WEFT_MDS_READ_(Access, AccessRequest, EmptyReply)
+WEFT_MDS_READ_(GetLayout, GetLayoutRequest, LayoutReply)
+
+WEFT_MDS_CHANGE_(Setattr, SetattrRequest, AttrReply)
+WEFT_MDS_CHANGE_(Create, CreateRequest, EntryReply)
+WEFT_MDS_CHANGE_(Mknod, MknodRequest, EntryReply)
+WEFT_MDS_CHANGE_(Mkdir, MkdirRequest, EntryReply)
+WEFT_MDS_CHANGE_(Unlink, UnlinkRequest, EmptyReply)
+WEFT_MDS_CHANGE_(Rmdir, UnlinkRequest, EmptyReply)
+WEFT_MDS_CHANGE_(Rename, RenameRequest, EmptyReply)
+WEFT_MDS_CHANGE_(Link, LinkRequest, EntryReply)
+WEFT_MDS_CHANGE_(Symlink, SymlinkRequest, EntryReply)
+WEFT_MDS_CHANGE_(Setxattr, SetxattrRequest, EmptyReply)
+WEFT_MDS_CHANGE_(Removexattr, RemovexattrRequest, EmptyReply)
+WEFT_MDS_CHANGE_(SetLayout, SetLayoutRequest, LayoutReply)
+
+Task<Result<AttrReply>> MdsServiceImpl::Open(rpc::ServerCall& call, const OpenRequest& request) {
+  return ChangeThenRecord<OpenRequest, AttrReply>(call, request, &Mdt::Open);
+}
+
+Task<Result<EmptyReply>> MdsServiceImpl::Close(rpc::ServerCall& call,
+                                               const CloseRequest& request) {
+  return ChangeThenRecord<CloseRequest, EmptyReply>(call, request, &Mdt::Close);
+}
+
+}  // namespace weft::mds

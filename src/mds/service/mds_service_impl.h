@@ -1,0 +1,52 @@
+// MdsServiceImpl: the MDS's RPC handlers. Thin: each checks its request's shape, root-squashes
+// its credentials by the caller's NID, and runs the Mdt operation on the blocking pool (every
+// operation reads or writes RocksDB). A mutating call passes its (client id, request id) so
+// the Mdt records the reply in the same WriteBatch as the change; a failed mutating call has
+// its error recorded too, so that a resend gets the same answer.
+//
+// Threading: handlers run on the RPC server's loop; the Mdt work runs on pool threads.
+#pragma once
+
+#include "common/blocking_pool.h"
+#include "mds/mdt.h"
+#include "mds/mds_service.h"
+#include "mds/root_squash.h"
+
+namespace weft::mds {
+
+#define WEFT_MDS_HANDLER_DECL_(id, name, req, resp, kind) \
+  Task<Result<resp>> name(rpc::ServerCall& call, const req& request) override;
+
+class MdsServiceImpl : public MdsService::Handler {
+ public:
+  // REQUIRES: `mdt` and `pool` outlive the handler.
+  MdsServiceImpl(Mdt& mdt, BlockingPool& pool, RootSquash squash)
+      : mdt_(mdt), pool_(pool), squash_(std::move(squash)) {}
+
+  WEFT_MDS_METHODS(WEFT_MDS_HANDLER_DECL_)
+
+ private:
+  // A read: no reply record.
+  template <typename Req, typename Resp>
+  Task<Result<Resp>> Read(rpc::ServerCall& call, Req request,
+                          Result<Resp> (Mdt::*op)(const Req&));
+  // A change the Mdt records itself with the reply tag.
+  template <typename Req, typename Resp>
+  Task<Result<Resp>> Change(rpc::ServerCall& call, Req request,
+                            Result<Resp> (Mdt::*op)(const Req&, const ReplyTag*));
+  // A change the Mdt cannot tag (open, close): its reply is recorded after it.
+  template <typename Req, typename Resp>
+  Task<Result<Resp>> ChangeThenRecord(rpc::ServerCall& call, Req request,
+                                      Result<Resp> (Mdt::*op)(const Req&));
+  // Records `reply` (or its error) for `call` on the pool, then marks the call recorded.
+  template <typename Resp>
+  Task<void> Record(rpc::ServerCall& call, const Result<Resp>& reply);
+
+  Mdt& mdt_;
+  BlockingPool& pool_;
+  const RootSquash squash_;
+};
+
+#undef WEFT_MDS_HANDLER_DECL_
+
+}  // namespace weft::mds
