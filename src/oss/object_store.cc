@@ -1,0 +1,291 @@
+#include "oss/object_store.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+
+#include "common/event_loop.h"
+#include "common/uring.h"
+
+namespace weft::oss {
+namespace {
+
+constexpr uint64_t kDirectAlign = 4096;
+constexpr char kObjectsDir[] = "objects";
+
+bool Aligned(uint64_t v) { return v % kDirectAlign == 0; }
+bool Aligned(const void* p) { return reinterpret_cast<uintptr_t>(p) % kDirectAlign == 0; }
+
+uint64_t Mix(uint64_t x) {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ULL;
+  x ^= x >> 33;
+  return x;
+}
+
+}  // namespace
+
+size_t ObjectKeyHash::operator()(const ObjectKey& k) const {
+  return static_cast<size_t>(Mix(k.inode * 31 + Mix(k.stripe)));
+}
+
+struct ObjectStore::OpenObject {
+  ~OpenObject() {
+    if (fd >= 0) ::close(fd);
+    if (direct_fd >= 0) ::close(direct_fd);
+  }
+  std::string path;
+  std::string parent;
+  int fd = -1;
+  int direct_fd = -1;
+  bool direct_tried = false;
+  bool dirent_unsynced = false;  // created since the last Sync: its directory entry is not yet durable
+};
+
+ObjectStore::ObjectStore(std::string dir, TargetLabel label, Options options)
+    : dir_(std::move(dir)),
+      label_(std::move(label)),
+      options_(options),
+      direct_ok_(options.use_direct_io) {}
+
+ObjectStore::~ObjectStore() = default;
+
+Result<std::unique_ptr<ObjectStore>> ObjectStore::Open(const std::string& dir,
+                                                       const Options& options) {
+  WEFT_ASSIGN_OR_RETURN(TargetLabel label, ReadTargetLabel(dir));
+  if (label.type != "OST") {
+    return Status(StatusCode::kInvalidArgument,
+                  dir + " is formatted as " + label.Name() +
+                      ", not an OST; format an OST with `weftctl mkfs --ost`");
+  }
+  std::string objects = dir + "/" + kObjectsDir;
+  struct stat st;
+  if (::stat(objects.c_str(), &st) != 0) {
+    int err = errno;
+    if (err != ENOENT || ::mkdir(objects.c_str(), 0755) != 0) {
+      return ErrnoStatus("object directory " + objects, errno);
+    }
+  } else if (!S_ISDIR(st.st_mode)) {
+    return Status(StatusCode::kNotDirectory, objects + " is not a directory");
+  }
+  if (options.max_open_objects == 0) {
+    return Status(StatusCode::kInvalidArgument, "max_open_objects must be at least 1");
+  }
+  return std::unique_ptr<ObjectStore>(new ObjectStore(dir, std::move(label), options));
+}
+
+std::string ObjectStore::ObjectPath(ObjectKey key) const {
+  char name[96];
+  std::snprintf(name, sizeof(name), "/%s/%02x/%" PRIx64 ".%" PRIu64, kObjectsDir,
+                static_cast<unsigned>(ObjectKeyHash{}(key) & 0xff), key.inode, key.stripe);
+  return dir_ + name;
+}
+
+Result<ObjectStore::ObjectRef> ObjectStore::Get(ObjectKey key, bool create) {
+  auto it = cache_.find(key);
+  if (it != cache_.end()) {
+    lru_.splice(lru_.begin(), lru_, it->second.lru);
+    return it->second.obj;
+  }
+  auto obj = std::make_shared<OpenObject>();
+  obj->path = ObjectPath(key);
+  obj->parent = obj->path.substr(0, obj->path.rfind('/'));
+  int fd = ::open(obj->path.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT && create) {
+    // O_EXCL tells us whether we created it (its directory entry then needs a sync).
+    fd = ::open(obj->path.c_str(), O_RDWR | O_CLOEXEC | O_CREAT | O_EXCL, 0644);
+    if (fd < 0 && errno == ENOENT) {
+      if (::mkdir(obj->parent.c_str(), 0755) != 0 && errno != EEXIST) {
+        return ErrnoStatus("creating " + obj->parent, errno);
+      }
+      fd = ::open(obj->path.c_str(), O_RDWR | O_CLOEXEC | O_CREAT | O_EXCL, 0644);
+    }
+    if (fd >= 0) {
+      obj->dirent_unsynced = true;
+    } else if (errno == EEXIST) {
+      fd = ::open(obj->path.c_str(), O_RDWR | O_CLOEXEC);
+    }
+  }
+  if (fd < 0) return ErrnoStatus("opening object " + obj->path, errno);
+  obj->fd = fd;
+  while (cache_.size() >= options_.max_open_objects) {
+    cache_.erase(lru_.back());  // in-flight calls keep their own reference
+    lru_.pop_back();
+  }
+  lru_.push_front(key);
+  cache_.emplace(key, Entry{obj, lru_.begin()});
+  return obj;
+}
+
+void ObjectStore::Forget(ObjectKey key) {
+  auto it = cache_.find(key);
+  if (it == cache_.end()) return;
+  lru_.erase(it->second.lru);
+  cache_.erase(it);
+}
+
+int ObjectStore::DirectFd(OpenObject& obj) {
+  if (!direct_ok_) return -1;
+  if (!obj.direct_tried) {
+    obj.direct_tried = true;
+    obj.direct_fd = ::open(obj.path.c_str(), O_RDWR | O_CLOEXEC | O_DIRECT);
+    if (obj.direct_fd < 0 && errno == EINVAL) direct_ok_ = false;  // the fs refuses O_DIRECT
+  }
+  return obj.direct_fd;
+}
+
+Task<Result<size_t>> ObjectStore::Read(ObjectKey key, uint64_t offset, std::span<char> buf) {
+  Result<ObjectRef> got = Get(key, /*create=*/false);
+  if (!got.ok()) {
+    if (got.status().code() == StatusCode::kNotFound) co_return size_t{0};
+    co_return got.status();
+  }
+  ObjectRef obj = *got;
+  Uring& ring = EventLoop::Current()->uring();
+  size_t done = 0;
+  if (Aligned(offset) && Aligned(buf.size()) && Aligned(buf.data())) {
+    int dfd = DirectFd(*obj);
+    // Direct reads while the position stays aligned; a count that ends unaligned is the end of
+    // the object, the rest (none) is left to the buffered path.
+    while (dfd >= 0 && done < buf.size() && Aligned(done)) {
+      Result<size_t> n = co_await ring.Read(dfd, buf.data() + done, buf.size() - done, offset + done);
+      if (!n.ok()) {
+        if (n.status().code() == StatusCode::kUnavailable) continue;
+        if (n.status().code() == StatusCode::kInvalidArgument) break;  // fall back to buffered
+        co_return n.status();
+      }
+      if (*n == 0) co_return done;
+      done += *n;
+    }
+  }
+  if (done < buf.size()) {
+    Result<size_t> n =
+        co_await ring.ReadFull(obj->fd, buf.data() + done, buf.size() - done, offset + done);
+    if (!n.ok()) co_return n.status();
+    done += *n;
+  }
+  co_return done;
+}
+
+Task<Result<size_t>> ObjectStore::Write(ObjectKey key, uint64_t offset,
+                                        std::span<const char> data) {
+  WEFT_CO_ASSIGN_OR_RETURN(ObjectRef obj, Get(key, /*create=*/true));
+  struct stat before;
+  if (::fstat(obj->fd, &before) != 0) co_return ErrnoStatus("fstat " + obj->path, errno);
+  Uring& ring = EventLoop::Current()->uring();
+  size_t done = 0;
+  Status failed;
+  if (Aligned(offset) && Aligned(data.size()) && Aligned(data.data())) {
+    int dfd = DirectFd(*obj);
+    while (dfd >= 0 && done < data.size() && Aligned(done)) {
+      Result<size_t> n =
+          co_await ring.Write(dfd, data.data() + done, data.size() - done, offset + done);
+      if (!n.ok()) {
+        if (n.status().code() == StatusCode::kUnavailable) continue;
+        if (n.status().code() == StatusCode::kInvalidArgument) break;
+        failed = n.status();
+        break;
+      }
+      if (*n == 0) break;  // let the buffered path report why
+      done += *n;
+    }
+  }
+  if (failed.ok() && done < data.size()) {
+    Result<size_t> n =
+        co_await ring.WriteFull(obj->fd, data.data() + done, data.size() - done, offset + done);
+    if (n.ok()) {
+      done += *n;
+    } else {
+      failed = n.status();
+    }
+  }
+  if (!failed.ok()) {
+    // Nothing of this write is acknowledged: undo any growth it caused.
+    struct stat after;
+    if (::fstat(obj->fd, &after) == 0 && after.st_size > before.st_size &&
+        static_cast<uint64_t>(before.st_size) <= offset) {
+      if (::ftruncate(obj->fd, before.st_size) != 0) {
+        failed = failed.WithContext("and truncating back failed: " +
+                                    std::string(std::strerror(errno)));
+      }
+    }
+    co_return failed;
+  }
+  co_return done;
+}
+
+Task<Status> ObjectStore::Sync(ObjectKey key) {
+  Result<ObjectRef> got = Get(key, /*create=*/false);
+  if (!got.ok()) {
+    if (got.status().code() == StatusCode::kNotFound) co_return Status::Ok();
+    co_return got.status();
+  }
+  ObjectRef obj = *got;
+  Uring& ring = EventLoop::Current()->uring();
+  WEFT_CO_RETURN_IF_ERROR(co_await ring.Fsync(obj->fd, /*datasync=*/true));
+  if (obj->dirent_unsynced) {
+    int dfd = ::open(obj->parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) co_return ErrnoStatus("opening " + obj->parent, errno);
+    Status st = co_await ring.Fsync(dfd, /*datasync=*/false);
+    ::close(dfd);
+    WEFT_CO_RETURN_IF_ERROR(st);
+    obj->dirent_unsynced = false;
+  }
+  co_return Status::Ok();
+}
+
+Task<Status> ObjectStore::Punch(ObjectKey key, uint64_t size) {
+  WEFT_CO_ASSIGN_OR_RETURN(ObjectRef obj, Get(key, /*create=*/true));
+  if (::ftruncate(obj->fd, static_cast<off_t>(size)) != 0) {
+    co_return ErrnoStatus("truncating " + obj->path, errno);
+  }
+  co_return Status::Ok();
+}
+
+Result<bool> ObjectStore::Destroy(ObjectKey key) {
+  Forget(key);
+  std::string path = ObjectPath(key);
+  if (::unlink(path.c_str()) != 0) {
+    if (errno == ENOENT) return false;
+    return ErrnoStatus("removing " + path, errno);
+  }
+  return true;
+}
+
+Result<ObjectAttr> ObjectStore::GetAttr(ObjectKey key) {
+  struct stat st;
+  auto it = cache_.find(key);
+  int rc = it != cache_.end() ? ::fstat(it->second.obj->fd, &st)
+                              : ::stat(ObjectPath(key).c_str(), &st);
+  if (rc != 0) {
+    if (errno == ENOENT) {
+      return Status(StatusCode::kNotFound, "no object " + std::to_string(key.inode) + "." +
+                                               std::to_string(key.stripe) + " on " +
+                                               label_.Name());
+    }
+    return ErrnoStatus("stat of object", errno);
+  }
+  return ObjectAttr{static_cast<uint64_t>(st.st_size), static_cast<uint64_t>(st.st_blocks) * 512};
+}
+
+Result<StoreSpace> ObjectStore::Statfs() const {
+  struct statvfs vfs;
+  if (::statvfs(dir_.c_str(), &vfs) != 0) return ErrnoStatus("statvfs " + dir_, errno);
+  StoreSpace s;
+  s.bytes_total = uint64_t{vfs.f_blocks} * vfs.f_frsize;
+  s.bytes_free = uint64_t{vfs.f_bfree} * vfs.f_frsize;
+  s.bytes_avail = uint64_t{vfs.f_bavail} * vfs.f_frsize;
+  s.inodes_total = vfs.f_files;
+  s.inodes_free = vfs.f_ffree;
+  return s;
+}
+
+}  // namespace weft::oss

@@ -1,0 +1,119 @@
+// ObjectStore: one OST, a directory of object files, read and written through the event
+// loop's io_uring.
+//
+//   TARGET/weft-label            the label (weftctl mkfs --ost)
+//   TARGET/objects/XX/INODE.STRIPE   one file per object: XX = two hex digits of a hash,
+//                                INODE in hex, STRIPE in decimal
+//
+// An object comes into being on its first Write (or Punch). Data I/O and fdatasync go through
+// EventLoop::Current()->uring(); aligned requests (offset, length and buffer on 4 KiB) use an
+// O_DIRECT descriptor when the file system allows one, others the buffered descriptor. Open
+// descriptors are kept in a bounded LRU cache.
+//
+// Threading: one loop. Open on any thread; every other call on the loop thread that serves the
+// store (they use that loop's ring).
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <span>
+#include <string>
+#include <unordered_map>
+
+#include "common/status.h"
+#include "common/target_label.h"
+#include "common/task.h"
+
+namespace weft::oss {
+
+struct ObjectKey {
+  uint64_t inode = 0;
+  uint64_t stripe = 0;
+  bool operator==(const ObjectKey&) const = default;
+};
+
+struct ObjectKeyHash {
+  size_t operator()(const ObjectKey& k) const;
+};
+
+struct ObjectAttr {
+  uint64_t size = 0;
+  uint64_t allocated_bytes = 0;
+};
+
+struct StoreSpace {
+  uint64_t bytes_total = 0;
+  uint64_t bytes_free = 0;
+  uint64_t bytes_avail = 0;
+  uint64_t inodes_total = 0;
+  uint64_t inodes_free = 0;
+};
+
+class ObjectStore {
+ public:
+  struct Options {
+    size_t max_open_objects = 1024;
+    bool use_direct_io = true;
+  };
+
+  // Opens the OST at `dir`: reads its label (refusing an unformatted directory or one that is
+  // not an OST) and checks the objects directory.
+  static Result<std::unique_ptr<ObjectStore>> Open(const std::string& dir, const Options& options);
+  static Result<std::unique_ptr<ObjectStore>> Open(const std::string& dir) {
+    return Open(dir, Options{});
+  }
+  ~ObjectStore();
+  ObjectStore(const ObjectStore&) = delete;
+  ObjectStore& operator=(const ObjectStore&) = delete;
+
+  const TargetLabel& label() const { return label_; }
+  const std::string& dir() const { return dir_; }
+
+  // Reads up to buf.size() bytes at `offset`; returns the count, short at end of object and 0
+  // for an object never written. Holes read as zeros.
+  Task<Result<size_t>> Read(ObjectKey key, uint64_t offset, std::span<char> buf);
+  // Writes all of `data` at `offset`, creating the object. kNoSpace when the disk is full; the
+  // object then keeps its earlier size.
+  Task<Result<size_t>> Write(ObjectKey key, uint64_t offset, std::span<const char> data);
+  // fdatasync of the object (and of its directory entry when new). A missing object is Ok.
+  Task<Status> Sync(ObjectKey key);
+  // Sets the object's size, creating it if missing.
+  Task<Status> Punch(ObjectKey key, uint64_t size);
+  // Removes the object; returns whether it existed.
+  Result<bool> Destroy(ObjectKey key);
+  // kNotFound for an object never written.
+  Result<ObjectAttr> GetAttr(ObjectKey key);
+  Result<StoreSpace> Statfs() const;
+
+  // The object's file name, for tests.
+  std::string ObjectPath(ObjectKey key) const;
+  size_t open_objects() const { return cache_.size(); }
+
+ private:
+  struct OpenObject;
+  using ObjectRef = std::shared_ptr<OpenObject>;
+
+  ObjectStore(std::string dir, TargetLabel label, Options options);
+  // The cached or newly opened object; kNotFound if it does not exist and !create.
+  Result<ObjectRef> Get(ObjectKey key, bool create);
+  void Forget(ObjectKey key);
+  // The O_DIRECT descriptor of `obj`, or -1 when direct I/O is off or refused.
+  int DirectFd(OpenObject& obj);
+
+  std::string dir_;
+  TargetLabel label_;
+  Options options_;
+  bool direct_ok_;
+  using Lru = std::list<ObjectKey>;
+  struct Entry {
+    ObjectRef obj;
+    Lru::iterator lru;
+  };
+  Lru lru_;  // most recently used first
+  std::unordered_map<ObjectKey, Entry, ObjectKeyHash> cache_;
+};
+
+}  // namespace weft::oss
