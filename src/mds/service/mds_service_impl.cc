@@ -29,7 +29,8 @@ Task<Result<Resp>> MdsServiceImpl::Read(rpc::ServerCall& call, Req request,
                                         Result<Resp> (Mdt::*op)(const Req&)) {
   WEFT_CO_RETURN_IF_ERROR(CheckRequest(request));
   ApplyRootSquash(squash_, call.peer_nid(), request.mutable_cred());
-  co_return co_await pool_.Run([&] { return (mdt_.*op)(request); });
+  Result<Resp> reply = co_await pool_.Run([&] { return (mdt_.*op)(request); });
+  co_return reply;
 }
 
 template <typename Req, typename Resp>

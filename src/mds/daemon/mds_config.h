@@ -1,0 +1,39 @@
+// The configuration of weft-mds: every key it reads, declared once with default and check
+// (docs/mds.md lists them).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/config.h"
+#include "common/log.h"
+#include "common/metrics.h"
+#include "common/nid.h"
+#include "mds/root_squash.h"
+
+namespace weft::mds {
+
+struct MdsOptions {
+  std::string target;              // mds.target (--target), required: a formatted MDT dir
+  std::string listen;              // mds.listen
+  int64_t threads = 0;             // mds.threads: blocking pool threads running the Mdt
+  int64_t heartbeat_ms = 0;        // mds.heartbeat_ms
+  std::string root_squash;         // mds.root_squash: none | root_only | all
+  int64_t squash_uid = 0;          // mds.squash_uid
+  int64_t squash_gid = 0;          // mds.squash_gid
+  std::string nosquash_nids;       // mds.nosquash_nids: comma-separated NIDs never squashed
+  LogOptions log;
+  MetricsOptions metrics;
+};
+
+// Declares the mds.* keys and the log.* and metrics.* keys weft-mds uses, bound to `options`.
+void AddMdsKeys(ConfigRegistry& registry, MdsOptions* options);
+
+// The NID the MDS serves on: mds.listen with the default port filled in.
+// REQUIRES: the options passed ConfigRegistry::Validate.
+Nid ListenNid(const MdsOptions& options);
+
+// The root squash policy of the options. REQUIRES: as ListenNid.
+RootSquash RootSquashOf(const MdsOptions& options);
+
+}  // namespace weft::mds
