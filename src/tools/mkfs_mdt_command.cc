@@ -10,12 +10,14 @@
 #include "mds/mdt.h"
 #include "mds/store/rocks_mdt_store.h"
 #include "mgs/mgs_service.h"
+#include "tools/mkfs_ost_command.h"
 
 namespace weft::tools {
 namespace {
 
 struct MkfsArgs {
   bool mdt = false;
+  bool ost = false;  // docs/oss.md
   std::string fsname;
   uint32_t index = 0;
   std::string mgs;
@@ -72,7 +74,8 @@ Status Format(const MkfsArgs& args, const TargetLabel& label) {
 }
 
 int RunMkfs(const MkfsArgs& args) {
-  if (!args.mdt) return Fail(kExitUsage, "say what to format: --mdt");
+  if (args.mdt == args.ost) return Fail(kExitUsage, "say what to format: --mdt or --ost");
+  if (args.ost) return RunMkfsOst(args.fsname, args.index, args.mgs, args.path, args.reformat);
   Result<TargetLabel> label = MakeLabel(args);
   if (!label.ok()) return Fail(kExitUsage, label.status().message());
   Status st = Format(args, *label);
@@ -92,6 +95,7 @@ Subcommand AddMkfsCommand(CLI::App& app) {
       "Exit status: 0 formatted, 1 formatting failed (e.g. an existing target without "
       "--reformat), 2 usage error.");
   cmd->add_flag("--mdt", args->mdt, "Format a metadata target (MDT)");
+  cmd->add_flag("--ost", args->ost, "Format an object storage target (OST)");
   cmd->add_option("--fsname", args->fsname, "File system name: 1 to 8 of a-z, 0-9, _")
       ->required();
   cmd->add_option("--index", args->index, "Target index, 0 to 65535")->required();

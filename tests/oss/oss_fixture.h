@@ -87,10 +87,12 @@ class OssServerThread {
 
 class OssClient {
  public:
-  explicit OssClient(uint16_t port) {
-    RunOn(thread_.loop(), [](OssClient* self, uint16_t port) -> Task<void> {
+  explicit OssClient(uint16_t port, Clock::duration timeout = std::chrono::seconds(30)) {
+    RunOn(thread_.loop(), [](OssClient* self, uint16_t port, Clock::duration timeout) -> Task<void> {
       rpc::RpcClient::Options o;
       o.host_hint = "127.0.0.1";
+      o.default_timeout = timeout;
+      o.attempt_timeout = std::min<Clock::duration>(o.attempt_timeout, timeout);
       auto c = rpc::RpcClient::Open(self->loop(), o);
       EXPECT_TRUE(c.ok()) << c.status().ToString();
       if (!c.ok()) co_return;
@@ -99,7 +101,7 @@ class OssClient {
       EXPECT_TRUE(peer.ok()) << peer.status().ToString();
       if (!peer.ok()) co_return;
       self->stub_ = std::make_unique<oss::OssService::Stub>(self->client_.get(), *peer);
-    }(this, port));
+    }(this, port, timeout));
   }
   ~OssClient() {
     RunOn(thread_.loop(), [](OssClient* self) -> Task<void> {
