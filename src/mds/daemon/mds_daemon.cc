@@ -155,6 +155,8 @@ Task<int> ServeUntilSignal(EventLoop& loop, const MdsOptions& options, const Tar
       spdlog::info("{}: metrics at http://{}:{}/metrics", kProgram, options.metrics.address,
                    metrics_server.port());
     }
+    spdlog::info("{}: {} open, serving on {}; registering with the MGS at {}", kProgram,
+                 label.Name(), p.rpc->nid(), label.mgs);
     loop.Spawn(RegisterAndAnnounce(*p.link, label, p.rpc->nid(), &exit_code));
     int sig = co_await (*signals)->Wait();
     spdlog::info("{}: {} received, shutting down", kProgram, strsignal(sig));
