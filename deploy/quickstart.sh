@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# The quickstart: installs what is missing, builds, and starts a single-node Weft on loopback.
+# The quickstart: installs what is missing, builds, formats and starts a single-node Weft on
+# loopback: the management server, one metadata target and four object storage targets.
 #
-#   deploy/quickstart.sh         start (a second run reuses the build and the data)
-#   deploy/quickstart.sh stop    stop everything it started
+#   deploy/quickstart.sh         start (a second run reuses the build, the targets and the
+#                                daemons that still run)
+#   deploy/quickstart.sh stop    stop every daemon it started
 #
-# At this stage of the project it starts the management server and prints `weftctl status`;
-# the metadata and object servers and the FUSE mount join it as they are built.
-# Data and logs go under $WEFT_DATA (default /var/lib/weft-quickstart).
+# Data and logs go under $WEFT_DATA (default /var/lib/weft-quickstart). The FUSE mount joins
+# the quickstart when the client is built.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -14,47 +15,79 @@ data=${WEFT_DATA:-/var/lib/weft-quickstart}
 build=${WEFT_BUILD:-$top/build/release}
 fsname=${WEFT_FSNAME:-weft}
 mgs_nid=127.0.0.1:9880@tcp
+mds_nid=127.0.0.1:9890@tcp
+oss_nid=127.0.0.1:9900@tcp
+osts=4
+daemons=(weft-oss weft-mds weft-mgs)  # in stopping order
 
-running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+running() { [ -f "$data/run/$1.pid" ] && kill -0 "$(cat "$data/run/$1.pid")" 2>/dev/null; }
 
 stop() {
-  local pidfile=$data/run/weft-mgs.pid
-  if running "$pidfile"; then
-    kill "$(cat "$pidfile")"
-    for _ in $(seq 50); do running "$pidfile" || break; sleep 0.1; done
-    echo "quickstart: weft-mgs stopped"
-  else
-    echo "quickstart: weft-mgs was not running"
+  for d in "${daemons[@]}"; do
+    if running "$d"; then
+      kill "$(cat "$data/run/$d.pid")"
+      for _ in $(seq 50); do running "$d" || break; sleep 0.1; done
+      echo "quickstart: $d stopped"
+    fi
+    rm -f "$data/run/$d.pid"
+  done
+}
+
+# start NAME ARGS...: runs build's NAME in the background unless it runs already.
+start() {
+  local name=$1 bin
+  shift
+  if running "$name"; then
+    echo "quickstart: $name already running (pid $(cat "$data/run/$name.pid"))"
+    return
   fi
-  rm -f "$pidfile"
+  bin=$(find "$build/src" -name "$name" -type f -perm -u+x | head -1)
+  nohup "$bin" "$@" >>"$data/log/$name.log" 2>&1 &
+  echo $! >"$data/run/$name.pid"
+  echo "quickstart: $name started (pid $!, log $data/log/$name.log)"
+}
+
+# mkfs TYPE INDEX DIR: formats DIR unless it already is a target.
+mkfs() {
+  [ -f "$3/weft-label" ] && return
+  "$build/src/tools/weftctl" mkfs "--$1" --fsname "$fsname" --index "$2" --mgs "$mgs_nid" "$3"
 }
 
 if [ "${1:-}" = stop ]; then stop; exit 0; fi
 if [ $# -gt 0 ]; then echo "usage: $0 [stop]" >&2; exit 2; fi
 
-echo "== 1/3 packages"
+echo "== 1/4 packages"
 ./deploy/setup.sh
-echo "== 2/3 build ($build)"
+echo "== 2/4 build ($build)"
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DWEFT_TESTS=OFF >/dev/null
 cmake --build "$build" -j "$(nproc)"
 
-echo "== 3/3 start (data in $data)"
+echo "== 3/4 format (data in $data)"
 mkdir -p "$data/run" "$data/log" "$data/mgs"
-pidfile=$data/run/weft-mgs.pid
-if running "$pidfile"; then
-  echo "quickstart: weft-mgs already running (pid $(cat "$pidfile"))"
-else
-  nohup "$build/src/mgs/weft-mgs" --mgs.fsname "$fsname" --mgs.data_dir "$data/mgs" \
-    --mgs.listen "$mgs_nid" --metrics.port 9881 >>"$data/log/weft-mgs.log" 2>&1 &
-  echo $! >"$pidfile"
-  echo "quickstart: weft-mgs started (pid $!, log $data/log/weft-mgs.log)"
-fi
+mkfs mdt 0 "$data/mdt0"
+ost_args=()
+for i in $(seq 0 $((osts - 1))); do
+  mkfs ost "$i" "$data/ost$i"
+  ost_args+=(--target "$data/ost$i")
+done
+
+echo "== 4/4 start"
+start weft-mgs --mgs.fsname "$fsname" --mgs.data_dir "$data/mgs" --mgs.listen "$mgs_nid" \
+  --mgs.target_down_after_ms 10000 --metrics.port 9881
+start weft-mds --mds.target "$data/mdt0" --mds.listen "$mds_nid" --metrics.port 9891
+start weft-oss "${ost_args[@]}" --oss.listen "$oss_nid" --metrics.port 9901
+
+# The targets register within a few seconds of starting.
+for _ in $(seq 30); do
+  up=$("$build/src/tools/weftctl" status --mgs "$mgs_nid" --timeout 5 2>/dev/null | grep -c ' UP ' || true)
+  [ "$up" -ge $((osts + 1)) ] && break
+  sleep 0.5
+done
 echo
-"$build/src/tools/weftctl" status --mgs "$mgs_nid" --timeout 10 || {
-  rc=$?
-  # 1 means some target is down; anything else means the MGS did not answer.
-  [ $rc -eq 1 ] || { echo "quickstart: weft-mgs did not answer; see $data/log/weft-mgs.log" >&2; exit $rc; }
-}
+rc=0
+"$build/src/tools/weftctl" status --mgs "$mgs_nid" --timeout 10 || rc=$?
 echo
-echo "Metrics:      curl -s http://127.0.0.1:9881/metrics"
+echo "Metrics:      curl -s http://127.0.0.1:9881/metrics   (MDS :9891, OSS :9901)"
 echo "Stop it with: $0 stop"
+[ $rc -eq 0 ] || echo "quickstart: not every target is up; see the logs in $data/log" >&2
+exit $rc
