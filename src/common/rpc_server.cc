@@ -212,11 +212,23 @@ void RpcServer::Refuse(rpc::Reject why, const MessageView* view, fi_addr_t peer)
 
 Result<fi_addr_t> RpcServer::ResolvePeer(std::string_view address) {
   std::string key(address);
-  if (auto it = peers_.find(key); it != peers_.end()) return it->second;
+  if (auto it = peers_.find(key); it != peers_.end()) {
+    peer_order_.splice(peer_order_.end(), peer_order_, it->second.order);
+    return it->second.addr;
+  }
   WEFT_ASSIGN_OR_RETURN(fi_addr_t addr, endpoint_->fabric().InsertRawAddress(address));
-  peers_.emplace(std::move(key), addr);
+  if (peers_.size() >= options_.max_peers) ForgetPeer(peers_.find(peer_order_.front()));
+  auto pos = peer_order_.insert(peer_order_.end(), key);
+  peers_.emplace(std::move(key), PeerEntry{addr, pos});
   peer_count_ = peers_.size();
   return addr;
+}
+
+void RpcServer::ForgetPeer(std::unordered_map<std::string, PeerEntry>::iterator it) {
+  endpoint_->fabric().RemoveAddress(it->second.addr);
+  peer_order_.erase(it->second.order);
+  peers_.erase(it);
+  peer_count_ = peers_.size();
 }
 
 const MethodEntry* RpcServer::FindMethod(const Header& h, rpc::Reject* why) const {
@@ -370,10 +382,8 @@ void RpcServer::OnSendError(fi_addr_t peer, int err) {
   ++stats_.send_errors;
   // Forget the peer: its next request re-inserts the address and connects afresh.
   for (auto it = peers_.begin(); it != peers_.end(); ++it) {
-    if (it->second == peer) {
-      endpoint_->fabric().RemoveAddress(peer);
-      peers_.erase(it);
-      peer_count_ = peers_.size();
+    if (it->second.addr == peer) {
+      ForgetPeer(it);
       break;
     }
   }

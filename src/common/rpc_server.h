@@ -13,6 +13,7 @@
 #include <array>
 #include <atomic>
 #include <functional>
+#include <list>
 #include <map>
 #include <memory>
 #include <set>
@@ -115,6 +116,9 @@ class RpcServer {
     ReplyStore* reply_store = nullptr;
     // Where the server's metrics go; nullptr: MetricsRegistry::Global().
     MetricsRegistry* metrics = nullptr;
+    // Client addresses kept resolved in the address vector; past this the least recently
+    // heard-from is dropped (it is re-inserted if that client speaks again).
+    size_t max_peers = 4096;
   };
 
   // Opens the endpoint and starts receiving. REQUIRES: on loop's thread.
@@ -132,12 +136,19 @@ class RpcServer {
 
  private:
   friend class ServerCall;
+  // Client address -> (fabric address, position in peer_order_, most recent last).
+  struct PeerEntry {
+    fi_addr_t addr;
+    std::list<std::string>::iterator order;
+  };
+
   RpcServer(EventLoop& loop, const Options& options);
   MetricsRegistry& metrics() const;
   void InitMetrics();
   void OnMessage(MessageBuffer* buf, size_t len);
   void Refuse(rpc::Reject why, const MessageView* view, fi_addr_t peer);
   Result<fi_addr_t> ResolvePeer(std::string_view address);
+  void ForgetPeer(std::unordered_map<std::string, PeerEntry>::iterator it);
   const MethodEntry* FindMethod(const Header& h, rpc::Reject* why) const;
   bool AnswerFromRecord(const MethodEntry& m, const Header& h, fi_addr_t peer);
   Task<void> RunHandler(MessageBuffer* buf, MessageView view, fi_addr_t peer,
@@ -155,7 +166,8 @@ class RpcServer {
   std::unique_ptr<MessageEndpoint> endpoint_;
   uint16_t port_ = 0;
   std::map<uint16_t, ServiceTable> services_;
-  std::unordered_map<std::string, fi_addr_t> peers_;
+  std::unordered_map<std::string, PeerEntry> peers_;
+  std::list<std::string> peer_order_;
   std::set<std::pair<uint64_t, uint64_t>> running_;
   bool stopping_ = false;
   size_t active_ = 0;

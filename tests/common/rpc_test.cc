@@ -63,6 +63,34 @@ TEST(RpcTest, ClientDestroyedRightAfterItsCallReturns) {
   }
 }
 
+// A server keeps a bounded number of client addresses; a client it forgot is served again.
+TEST(RpcTest, ForgottenClientsAreServedAgain) {
+  LoopThread st;
+  TestHandler handler(st.loop());
+  std::unique_ptr<rpc::RpcServer> server;
+  RunOn(st.loop(), [&]() -> Task<void> {
+    rpc::RpcServer::Options o;
+    o.max_peers = 2;
+    auto s = rpc::RpcServer::Start(st.loop(), o);
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    server = std::move(s).value();
+    server->AddService(TestService::Table(&handler));
+    co_return;
+  }());
+  std::vector<std::unique_ptr<TestClient>> clients;
+  for (int i = 0; i < 4; ++i) clients.push_back(std::make_unique<TestClient>(server->port()));
+  for (int round = 0; round < 2; ++round) {
+    for (auto& c : clients) {
+      auto r = c->Run(c->stub().Echo(EchoRequest()));
+      EXPECT_TRUE(r.ok()) << r.status().ToString();
+    }
+  }
+  RunOn(st.loop(), [&]() -> Task<void> {
+    co_await server->Shutdown();
+    server.reset();
+  }());
+}
+
 // 4 client threads x 2,500 calls in flight at once; every reply carries its request's value.
 TEST(RpcTest, TenThousandConcurrentCallsAllMatched) {
   TestServer server;
