@@ -208,7 +208,7 @@ TEST_F(MdsProcessTest, ServesTheNamespaceAndShowsUpInStatus) {
   auto mds = StartReadyMds();
   MdsTestClient client(mds_port_);
   auto dir = client.Run(Mkdir(client.stub(), kRoot, "d"));
-  ASSERT_TRUE(dir.ok()) << dir.status().ToString();
+  ASSERT_TRUE(dir.ok()) << dir.status().ToString() << "\nweft-mds said:\n" << mds->err();
   uint64_t d = dir->inode().ino();
   auto file = client.Run(Create(client.stub(), d, "a"));
   ASSERT_TRUE(file.ok()) << file.status().ToString();
