@@ -17,6 +17,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -120,10 +121,17 @@ class Mdt {
   // Deletes all but the newest `keep` reply records.
   Status TrimReplies(uint64_t keep);
 
-  // The destroy queue, drained by the destroy worker: up to `max` items, in inode order.
-  Result<std::vector<DestroyItem>> PendingDestroys(size_t max);
+  // The destroy queue, drained by the destroy worker: up to `max` items with inode numbers
+  // above `after`, in inode order.
+  Result<std::vector<DestroyItem>> PendingDestroys(size_t max, uint64_t after = 0);
+  // How many items the destroy queue holds (a scan of the orphans).
+  Result<size_t> DestroyQueueLength();
   // Removes `ino` from the queue once every object of its layout is destroyed.
   Status DestroyDone(uint64_t ino);
+  // Called (on the operation's thread, after its batch committed) whenever an operation adds
+  // an item to the destroy queue, so the destroy worker need not poll. Thread-safe; `hook`
+  // must be quick and must not call back into the Mdt. nullptr removes it.
+  void SetDestroyQueuedHook(std::function<void()> hook);
 
  private:
   friend class Txn;
@@ -166,6 +174,7 @@ class Mdt {
   // Removes a name: unlink (`dir` false) and rmdir (`dir` true) (ops/remove_entry.cc).
   Result<EmptyReply> RemoveEntry(const UnlinkRequest& req, bool dir, const ReplyTag* tag);
   bool IsOpen(uint64_t ino);
+  void NotifyDestroyQueued();
 
   std::unique_ptr<MdtStore> store_;
   OstAllocator* allocator_;
@@ -188,6 +197,9 @@ class Mdt {
   std::map<uint64_t, uint32_t> open_counts_;  // guarded by open_mu_
 
   std::atomic<uint64_t> reply_seq_{0};  // the last sequence number given to a reply record
+
+  std::mutex hook_mu_;
+  std::function<void()> destroy_queued_hook_;  // guarded by hook_mu_
 };
 
 }  // namespace weft::mds

@@ -52,9 +52,10 @@ Status Mdt::TrimReplies(uint64_t keep) {
   return store_->Commit(batch);
 }
 
-Result<std::vector<DestroyItem>> Mdt::PendingDestroys(size_t max) {
+Result<std::vector<DestroyItem>> Mdt::PendingDestroys(size_t max, uint64_t after) {
   std::vector<DestroyItem> items;
-  WEFT_RETURN_IF_ERROR(store_->Scan(Family::kOrphans, "", "",
+  if (max == 0 || after == UINT64_MAX) return items;
+  WEFT_RETURN_IF_ERROR(store_->Scan(Family::kOrphans, InodeKey(after + 1), "",
                                     [&](std::string_view key, std::string_view value) {
                                       Orphan orphan;
                                       if (orphan.ParseFromArray(value.data(), value.size()) &&
@@ -64,6 +65,30 @@ Result<std::vector<DestroyItem>> Mdt::PendingDestroys(size_t max) {
                                       return items.size() < max;
                                     }));
   return items;
+}
+
+Result<size_t> Mdt::DestroyQueueLength() {
+  size_t n = 0;
+  WEFT_RETURN_IF_ERROR(store_->Scan(Family::kOrphans, "", "",
+                                    [&n](std::string_view, std::string_view value) {
+                                      Orphan orphan;
+                                      if (orphan.ParseFromArray(value.data(), value.size()) &&
+                                          orphan.reason() == Orphan::DESTROY) {
+                                        ++n;
+                                      }
+                                      return true;
+                                    }));
+  return n;
+}
+
+void Mdt::SetDestroyQueuedHook(std::function<void()> hook) {
+  std::lock_guard lock(hook_mu_);
+  destroy_queued_hook_ = std::move(hook);
+}
+
+void Mdt::NotifyDestroyQueued() {
+  std::lock_guard lock(hook_mu_);
+  if (destroy_queued_hook_) destroy_queued_hook_();
 }
 
 Status Mdt::DestroyDone(uint64_t ino) {

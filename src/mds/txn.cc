@@ -50,6 +50,7 @@ Status Txn::Commit(const ReplyTag* tag, const google::protobuf::MessageLite& rep
   }
   WEFT_RETURN_IF_ERROR(mdt_.store_->Commit(batch_));
   for (const auto& [stripe, delta] : counts_) mdt_.inode_counts_[stripe] += delta;
+  if (destroy_queued_) mdt_.NotifyDestroyQueued();
   return Status::Ok();
 }
 

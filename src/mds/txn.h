@@ -25,6 +25,8 @@ class Txn {
   // Adds `delta` to the inode count of `locked_ino`'s lock stripe when the batch commits.
   // REQUIRES: the inode lock of `locked_ino` is held until Commit returns.
   void CountInodes(uint64_t locked_ino, int64_t delta);
+  // The batch adds an item to the destroy queue: the Mdt's hook runs after it commits.
+  void NoteDestroyQueued() { destroy_queued_ = true; }
 
   // Adds the reply record (if `tag`) and the counters to the batch and commits it durably.
   Status Commit(const ReplyTag* tag, const google::protobuf::MessageLite& reply);
@@ -33,6 +35,7 @@ class Txn {
   Mdt& mdt_;
   WriteBatch batch_;
   std::vector<std::pair<uint32_t, int64_t>> counts_;  // (stripe, delta)
+  bool destroy_queued_ = false;
 };
 
 }  // namespace weft::mds
