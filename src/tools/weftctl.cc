@@ -2,6 +2,7 @@
 #include <iostream>
 #include <vector>
 
+#include "tools/fsck_mdt_command.h"
 #include "tools/mkfs_mdt_command.h"
 #include "tools/status_command.h"
 #include "tools/subcommand.h"
@@ -10,7 +11,8 @@ int main(int argc, char** argv) {
   using namespace weft::tools;
   CLI::App app("Weft administration tool", "weftctl");
   app.require_subcommand(1);
-  std::vector<Subcommand> commands = {AddStatusCommand(app), AddMkfsCommand(app)};
+  std::vector<Subcommand> commands = {AddStatusCommand(app), AddMkfsCommand(app),
+                                      AddFsckCommand(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,9 +1,10 @@
-// Eight threads creating, renaming and unlinking on RocksMdtStore; then the tree must be what
-// the operations said, and every link count must match the entries.
+// Eight threads creating, linking, renaming and unlinking on RocksMdtStore; then the tree must be
+// what the operations said, every link count must match the entries, and fsck finds nothing.
 #include <map>
 #include <set>
 #include <thread>
 
+#include "mds/fsck.h"
 #include "mds/keys.h"
 #include "mdt_fixture.h"
 
@@ -42,6 +43,9 @@ void ExpectConsistent(Mdt& mdt) {
     }
   }
   EXPECT_EQ(mdt.Statfs(StatfsRequest())->inodes_used(), inodes.size());
+  auto fsck = CheckMdt(mdt.store(), FsckOptions{});
+  ASSERT_TRUE(fsck.ok()) << fsck.status().ToString();
+  for (const std::string& problem : fsck->problems) ADD_FAILURE() << "fsck: " << problem;
 }
 
 class ConcurrencyTest : public ::testing::Test {
@@ -53,12 +57,14 @@ class ConcurrencyTest : public ::testing::Test {
     return made.ok() ? made->inode().ino() : 0;
   }
   // Thread t's work: create, then rename a third of its files (into `to`), unlink a fifth,
-  // and make and remove directories; returns the names it leaves behind, per directory.
+  // hard-link some into `to`, and make and move directories; returns the names it leaves
+  // behind, per directory.
   std::map<uint64_t, std::set<std::string>> Work(int t, uint64_t from, uint64_t to) {
     std::map<uint64_t, std::set<std::string>> left;
     for (int i = 0; i < kOps; ++i) {
       std::string name = "t" + std::to_string(t) + "_" + std::to_string(i);
-      EXPECT_TRUE(h.Create(from, name).ok());
+      auto created = h.Create(from, name);
+      EXPECT_TRUE(created.ok());
       if (i % 5 == 0) {
         EXPECT_TRUE(h.Unlink(from, name).ok());
       } else if (i % 3 == 0) {
@@ -69,6 +75,15 @@ class ConcurrencyTest : public ::testing::Test {
         EXPECT_TRUE(h.Rename(to, "d" + name, from, "m" + name).ok());
         left[from].insert("m" + name);
         left[from].insert(name);
+      } else if (i % 4 == 2 && created.ok()) {
+        // A second name in the other directory; the first goes half of the time.
+        EXPECT_TRUE(h.Link(created->inode().ino(), to, "l" + name).ok());
+        left[to].insert("l" + name);
+        if (i % 8 == 2) {
+          EXPECT_TRUE(h.Unlink(from, name).ok());
+        } else {
+          left[from].insert(name);
+        }
       } else {
         left[from].insert(name);
       }
