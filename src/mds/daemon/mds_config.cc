@@ -37,6 +37,22 @@ Status CheckId(const int64_t& id) {
   return id >= 0 && id <= 0xFFFFFFFE ? Status::Ok() : Invalid("must be from 0 to 4294967294");
 }
 
+Status CheckRetryMs(const int64_t& ms) {
+  return ms >= 10 && ms <= 600000 ? Status::Ok() : Invalid("must be from 10 to 600000 ms");
+}
+
+Status CheckInFlight(const int64_t& n) {
+  return n >= 1 && n <= 4096 ? Status::Ok() : Invalid("must be from 1 to 4096");
+}
+
+Status CheckKeep(const int64_t& n) {
+  return n >= 1 && n <= (int64_t{1} << 40) ? Status::Ok() : Invalid("must be from 1 to 2^40");
+}
+
+Status CheckTrimMs(const int64_t& ms) {
+  return ms >= 10 && ms <= 86400000 ? Status::Ok() : Invalid("must be from 10 to 86400000 ms");
+}
+
 std::vector<std::string> SplitNids(const std::string& text) {
   std::vector<std::string> nids;
   std::stringstream in(text);
@@ -73,6 +89,20 @@ void AddMdsKeys(ConfigRegistry& r, MdsOptions* o) {
   r.Add<int64_t>("mds.squash_gid", &o->squash_gid, 65534, "gid squashed callers get", CheckId);
   r.Add<std::string>("mds.nosquash_nids", &o->nosquash_nids, "",
                      "Comma-separated client NIDs (HOST:PORT@NET) never squashed", CheckNids);
+  r.Add<int64_t>("mds.destroy_retry_ms", &o->destroy_retry_ms, 1000,
+                 "Pause before retrying object destroys that failed; doubles on each failed "
+                 "pass up to 32 times this",
+                 CheckRetryMs);
+  r.Add<int64_t>("mds.destroy_in_flight", &o->destroy_in_flight, 32,
+                 "Files whose objects are being destroyed at once (one Destroy RPC each)",
+                 CheckInFlight);
+  r.Add<int64_t>("mds.reply_records_keep", &o->reply_records_keep, 100000,
+                 "Reply records (exactly-once replies to resent requests) kept; older ones "
+                 "are trimmed",
+                 CheckKeep);
+  r.Add<int64_t>("mds.reply_trim_ms", &o->reply_trim_ms, 60000,
+                 "Interval of trimming reply records down to mds.reply_records_keep",
+                 CheckTrimMs);
   AddLoggingKeys(r, &o->log);
   AddMetricsKeys(r, &o->metrics);
 }

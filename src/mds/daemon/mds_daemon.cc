@@ -16,8 +16,10 @@
 #include "common/metrics.h"
 #include "common/rpc_server.h"
 #include "common/target_label.h"
+#include "mds/daemon/destroy_worker.h"
 #include "mds/daemon/mds_config.h"
 #include "mds/daemon/mgs_link.h"
+#include "mds/daemon/reply_trimmer.h"
 #include "mds/service/mds_reply_store.h"
 #include "mds/service/mds_service_impl.h"
 #include "mds/store/rocks_mdt_store.h"
@@ -77,6 +79,8 @@ struct Parts {
   BlockingPool pool;
   RoundRobinOstAllocator allocator;
   std::unique_ptr<Mdt> mdt;
+  std::unique_ptr<DestroyWorker> destroyer;
+  std::unique_ptr<ReplyTrimmer> trimmer;
   std::unique_ptr<MdtReplyStore> replies;
   std::unique_ptr<MdsServiceImpl> service;
   std::unique_ptr<rpc::RpcServer> rpc;
@@ -102,10 +106,39 @@ Status StartRpc(EventLoop& loop, const MdsOptions& options, Parts& p) {
   return Status::Ok();
 }
 
+// The destroy worker (woken by the Mdt when it queues files) and the reply-record trimmer.
+Status StartBackground(EventLoop& loop, const MdsOptions& options, Parts& p) {
+  Nid nid = ListenNid(options);
+  DestroyWorker::Options wo;
+  wo.net = nid.net;
+  wo.host_hint = nid.host;
+  wo.retry = std::chrono::milliseconds(options.destroy_retry_ms);
+  wo.in_flight = static_cast<size_t>(options.destroy_in_flight);
+  WEFT_ASSIGN_OR_RETURN(p.destroyer, DestroyWorker::Open(loop, wo, *p.mdt, p.pool));
+  DestroyWorker* worker = p.destroyer.get();
+  p.mdt->SetDestroyQueuedHook([worker] { worker->Wake(); });
+  p.destroyer->Start();
+  ReplyTrimmer::Options to{static_cast<uint64_t>(options.reply_records_keep),
+                           std::chrono::milliseconds(options.reply_trim_ms)};
+  p.trimmer = std::make_unique<ReplyTrimmer>(loop, to, *p.mdt, p.pool);
+  p.trimmer->Start();
+  return Status::Ok();
+}
+
+Task<void> StopBackground(Parts& p) {
+  if (p.trimmer) co_await p.trimmer->Stop();
+  if (p.destroyer) {
+    p.mdt->SetDestroyQueuedHook(nullptr);
+    co_await p.destroyer->Stop();
+  }
+}
+
 Status StartLink(EventLoop& loop, const MdsOptions& options, const TargetLabel& label,
                  Parts& p) {
+  DestroyWorker* worker = p.destroyer.get();
   MgsLink::Options lo{label, p.rpc->nid(), options.target,
-                      std::chrono::milliseconds(options.heartbeat_ms)};
+                      std::chrono::milliseconds(options.heartbeat_ms),
+                      [worker](const mgs::GetConfigReply& c) { worker->ApplyConfig(c); }};
   WEFT_ASSIGN_OR_RETURN(p.link, MgsLink::Open(loop, lo, *p.mdt, p.pool, p.allocator));
   return Status::Ok();
 }
@@ -149,6 +182,7 @@ Task<int> ServeUntilSignal(EventLoop& loop, const MdsOptions& options, const Tar
   int exit_code = 0;
   MetricsServer metrics_server(MetricsRegistry::Global());
   st = metrics_server.Start(options.metrics);
+  if (st.ok()) st = StartBackground(loop, options, p);
   if (st.ok()) st = StartLink(loop, options, label, p);
   if (st.ok()) {
     if (metrics_server.port() != 0) {
@@ -166,6 +200,7 @@ Task<int> ServeUntilSignal(EventLoop& loop, const MdsOptions& options, const Tar
     exit_code = 1;
   }
   co_await p.rpc->Shutdown();
+  co_await StopBackground(p);
   metrics_server.Stop();
   co_return exit_code;
 }

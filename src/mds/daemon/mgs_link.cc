@@ -159,6 +159,7 @@ void MgsLink::ApplyConfig(const mgs::GetConfigReply& config, bool log) {
                  osts.size(), active);
   }
   allocator_.Update(std::move(osts));
+  if (options_.on_config) options_.on_config(config);
 }
 
 }  // namespace weft::mds

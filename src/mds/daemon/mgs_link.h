@@ -26,6 +26,9 @@ class MgsLink {
     std::string nid;        // where this MDS serves, sent in the registration
     std::string target_dir; // for the space reported in heartbeats
     Clock::duration heartbeat_interval = std::chrono::seconds(3);
+    // Also called, on the loop thread, with every configuration the MGS answers (the destroy
+    // worker learns the OSTs' addresses from it). May be empty.
+    std::function<void(const mgs::GetConfigReply&)> on_config = {};
   };
 
   // REQUIRES: on loop's thread; `mdt`, `pool` and `allocator` outlive the link.

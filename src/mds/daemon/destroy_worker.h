@@ -1,0 +1,98 @@
+// DestroyWorker: drains the MDT's destroy queue (files whose last link and last open went)
+// against the OSTs. For each queued file it sends OssService Destroy for every (OST, object)
+// of its layout, to the OST's NID in the MGS configuration, and removes the file from the
+// queue (Mdt::DestroyDone) only once every object was acknowledged, whether it existed or not.
+//
+// An object whose OST is missing from the configuration or not UP is not tried: its file
+// waits. A failed Destroy leaves the file queued; after a pass with failures or waiting files
+// the worker pauses (retry, doubling after every such pass up to 32 times retry) and tries
+// again. New items wake it at once (Mdt::SetDestroyQueuedHook); the queue is in the store, so
+// what a previous run left is picked up at start.
+//
+// Metrics: weft_mds_destroy_queue (files queued, as of the last pass),
+// weft_mds_destroys_sent_total and weft_mds_destroys_failed_total (Destroy RPCs).
+//
+// Threading: loop-thread only, except Wake, which any thread may call. Store calls run on the
+// blocking pool.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "common/blocking_pool.h"
+#include "common/event_loop.h"
+#include "common/metrics.h"
+#include "common/rpc_client.h"
+#include "mds/daemon/loop_signal.h"
+#include "mds/mdt.h"
+#include "mgs.pb.h"
+
+namespace weft::mds {
+
+class DestroyWorker {
+ public:
+  struct Options {
+    std::string net = "tcp";  // the fabric the OSTs are on
+    std::string host_hint;    // an address to pick the local interface by (the MDS's own)
+    Clock::duration retry = std::chrono::seconds(1);  // first pause after a pass with failures
+    size_t in_flight = 32;       // files being destroyed at once
+    size_t batch = 256;          // queue items read per store scan
+    Clock::duration rpc_timeout = std::chrono::seconds(5);  // per Destroy call
+    // With nothing queued and no wake-up, look at the queue again after this long anyway.
+    Clock::duration idle_rescan = std::chrono::seconds(30);
+  };
+
+  // REQUIRES: on loop's thread; `mdt` and `pool` outlive the worker.
+  static Result<std::unique_ptr<DestroyWorker>> Open(EventLoop& loop, Options options, Mdt& mdt,
+                                                     BlockingPool& pool);
+  // REQUIRES: Stop() was awaited (or Start never called).
+  ~DestroyWorker();
+
+  // Learns each OST's NID and state from an MGS configuration.
+  void ApplyConfig(const mgs::GetConfigReply& config);
+  // Starts draining the queue.
+  void Start();
+  // Asks the worker to look at the queue now. Thread-safe.
+  void Wake();
+  // Stops: waits for the Destroy calls in flight to return; the queue stays as it is.
+  Task<void> Stop();
+
+ private:
+  struct Ost {
+    std::string nid;  // empty: no usable address (then `peer` means nothing)
+    bool up = false;
+    rpc::PeerId peer = 0;
+  };
+  enum class Outcome { kDone, kWaiting, kFailed };
+  // What one pass over the queue met.
+  struct Pass {
+    bool failed = false;   // some Destroy failed
+    bool waiting = false;  // some object's OST is absent or down
+  };
+
+  DestroyWorker(EventLoop& loop, Options options, Mdt& mdt, BlockingPool& pool);
+  Task<void> Run();
+  // One pass over the whole queue, in batches.
+  Task<Pass> DrainQueue();
+  Task<void> DestroyFile(DestroyItem item, Pass* pass);
+  Task<Outcome> DestroyObjects(const DestroyItem& item);
+
+  EventLoop& loop_;
+  Options options_;
+  Mdt& mdt_;
+  BlockingPool& pool_;
+  std::unique_ptr<rpc::RpcClient> client_;
+  std::map<uint32_t, Ost> osts_;  // by OST index
+  LoopSignal wake_;               // new items queued, or stopping
+  LoopSignal slot_;               // a file's destroy finished
+  size_t in_flight_ = 0;
+  bool stopping_ = false;
+  bool running_ = false;
+  Gauge& queue_gauge_;
+  Counter& sent_;
+  Counter& failed_;
+};
+
+}  // namespace weft::mds
