@@ -1,0 +1,141 @@
+// libweft's C++ API: a mounted Weft file system.
+//
+//   auto fs = weft::client::Client::Mount("10.0.1.4@tcp:/weft");
+//   auto cred = weft::client::Credentials::OfProcess();
+//   auto f = (*fs)->OpenPath(cred, "/data/x", O_CREAT | O_RDWR, 0644);
+//   (*fs)->Pwrite(*f, buf, len, 0);
+//   (*fs)->Close(*f);
+//
+// Two faces over the same calls: by inode (what weft-fuse's low-level callbacks need: lookup,
+// getattr, create under a parent inode...) and by path (resolved component by component,
+// symbolic links followed). Every call names the caller's Credentials; the MDS checks
+// permissions. Errors are Status values; ErrnoOf gives the errno for the syscall boundary.
+//
+// Threading: every method may be called from any thread, concurrently; calls run on the
+// client's own event loop thread, which owns the connections (one RpcClient). A FileHandle
+// may be used from several threads, but POSIX says nothing of concurrent writes to one range.
+// Ownership: a FileHandle must be Closed before the Client is destroyed (a size it wrote and
+// has not reported is otherwise lost to the MDS).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "client/options.h"
+#include "client/types.h"
+#include "common/status.h"
+
+namespace weft::client {
+
+class File;
+using FileHandle = std::shared_ptr<File>;
+
+// The errno for a status (Status::ToErrno, plus ELOOP for too many symbolic links).
+int ErrnoOf(const Status& status);
+
+class Client {
+ public:
+  // Parses `source` (MGSNID[,MGSNID...]:/FSNAME), fetches the configuration from the MGS and
+  // connects to the MDT and OSTs it names. Fails if no MGS answers within call_timeout, if the
+  // MGS serves another file system, or if no MDT is registered.
+  static Result<std::unique_ptr<Client>> Mount(std::string_view source,
+                                               const ClientOptions& options = {});
+  // Unmounts (see Unmount).
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Stops following the MGS and closes the connections. Calls after it fail. Idempotent.
+  void Unmount();
+
+  const std::string& fsname() const;
+  // The MGS configuration generation the client has applied.
+  uint64_t config_generation();
+  // Each OST the configuration lists and whether it is UP.
+  std::vector<std::pair<uint32_t, bool>> OstStates();
+
+  // --- by inode ---
+  static constexpr uint64_t kRootIno = 1;
+  Result<Inode> Lookup(const Credentials& cred, uint64_t parent, const std::string& name);
+  // Attributes from the MDS; the size includes what this client wrote and has not reported.
+  Result<Inode> Getattr(const Credentials& cred, uint64_t ino);
+  // A size in `attrs` truncates (MDS, then the objects), then the rest is applied.
+  Result<Inode> Setattr(const Credentials& cred, uint64_t ino, const SetAttrs& attrs);
+  Result<std::pair<Inode, FileHandle>> Create(const Credentials& cred, uint64_t parent,
+                                              const std::string& name, uint32_t mode,
+                                              uint32_t flags, uint32_t umask = 0);
+  Result<Inode> Mknod(const Credentials& cred, uint64_t parent, const std::string& name,
+                      uint32_t mode, uint64_t rdev, uint32_t umask = 0);
+  Result<Inode> Mkdir(const Credentials& cred, uint64_t parent, const std::string& name,
+                      uint32_t mode, uint32_t umask = 0);
+  Status Unlink(const Credentials& cred, uint64_t parent, const std::string& name);
+  Status Rmdir(const Credentials& cred, uint64_t parent, const std::string& name);
+  // flags: 0, RENAME_NOREPLACE (1) or RENAME_EXCHANGE (2).
+  Status Rename(const Credentials& cred, uint64_t src_parent, const std::string& src_name,
+                uint64_t dst_parent, const std::string& dst_name, uint32_t flags = 0);
+  Result<Inode> Link(const Credentials& cred, uint64_t ino, uint64_t new_parent,
+                     const std::string& new_name);
+  Result<Inode> Symlink(const Credentials& cred, uint64_t parent, const std::string& name,
+                        const std::string& target);
+  Result<std::string> Readlink(const Credentials& cred, uint64_t ino);
+  // One page after `cookie` (0: from the start), without "." and "..". `plus`: with attributes.
+  Result<DirPage> Readdir(const Credentials& cred, uint64_t ino, uint64_t cookie,
+                          uint32_t max_entries = 0, bool plus = false);
+  Result<FileHandle> Open(const Credentials& cred, uint64_t ino, uint32_t flags);
+  Result<FsStats> Statfs(const Credentials& cred);
+  Result<std::string> Getxattr(const Credentials& cred, uint64_t ino, const std::string& name);
+  // flags: XATTR_CREATE (1), XATTR_REPLACE (2).
+  Status Setxattr(const Credentials& cred, uint64_t ino, const std::string& name,
+                  const std::string& value, uint32_t flags = 0);
+  Result<std::vector<std::string>> Listxattr(const Credentials& cred, uint64_t ino);
+  Status Removexattr(const Credentials& cred, uint64_t ino, const std::string& name);
+  // mask: R_OK | W_OK | X_OK, or F_OK (0).
+  Status Access(const Credentials& cred, uint64_t ino, uint32_t mask);
+  Result<mds::LayoutReply> GetLayout(const Credentials& cred, uint64_t ino);
+  // stripe_size 0 / stripe_count 0: keep; stripe_count -1: all OSTs. Files: only while empty.
+  Result<mds::LayoutReply> SetLayout(const Credentials& cred, uint64_t ino, uint64_t stripe_size,
+                                     int32_t stripe_count);
+
+  // --- open files ---
+  // Up to len bytes at offset; fewer only at the end of the file. Holes read as zeros.
+  Result<size_t> Pread(const FileHandle& file, void* buf, size_t len, uint64_t offset);
+  // All len bytes at offset (O_APPEND: at the end), or an error.
+  Result<size_t> Pwrite(const FileHandle& file, const void* buf, size_t len, uint64_t offset);
+  // Data on disk on every OST written to, and the size recorded by the MDS.
+  Status Fsync(const FileHandle& file);
+  Status Ftruncate(const FileHandle& file, uint64_t size);
+  // Reports the size written and ends the open. REQUIRES: not closed before.
+  Status Close(const FileHandle& file);
+  uint64_t FileIno(const FileHandle& file) const;
+
+  // --- by path (absolute; a relative path starts at the root too) ---
+  // stat (follow) or lstat (!follow).
+  Result<Inode> Stat(const Credentials& cred, std::string_view path, bool follow = true);
+  // open(2): O_CREAT (with mode), O_EXCL, O_TRUNC, O_APPEND, O_ACCMODE.
+  Result<FileHandle> OpenPath(const Credentials& cred, std::string_view path, uint32_t flags,
+                              uint32_t mode = 0644);
+  Result<Inode> MkdirPath(const Credentials& cred, std::string_view path, uint32_t mode);
+  Status RmdirPath(const Credentials& cred, std::string_view path);
+  Status UnlinkPath(const Credentials& cred, std::string_view path);
+  Status RenamePath(const Credentials& cred, std::string_view from, std::string_view to,
+                    uint32_t flags = 0);
+  Status LinkPath(const Credentials& cred, std::string_view existing, std::string_view new_path);
+  Status SymlinkPath(const Credentials& cred, std::string_view target, std::string_view path);
+  Result<std::string> ReadlinkPath(const Credentials& cred, std::string_view path);
+  Status TruncatePath(const Credentials& cred, std::string_view path, uint64_t size);
+  // Every entry, "." and ".." first.
+  Result<std::vector<DirEntry>> ListDir(const Credentials& cred, std::string_view path);
+
+  // The insides (client_impl.h); named here so that src/client's own files can reach them.
+  struct Impl;
+
+ private:
+  explicit Client(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace weft::client

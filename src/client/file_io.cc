@@ -1,0 +1,176 @@
+#include "client/file_io.h"
+
+#include <fcntl.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "client/file_helpers.h"
+#include "client/striping.h"
+
+namespace weft::client {
+
+Task<void> FileIo::ReadPiece(OstLink ost, uint32_t ost_index, oss::ObjectId id, uint64_t offset,
+                             std::span<char> out, WaitGroup* group) {
+  oss::ReadRequest r;
+  r.set_ost_index(ost_index);
+  *r.mutable_object() = id;
+  r.set_offset(offset);
+  r.set_length(out.size());
+  size_t received = 0;
+  rpc::CallOptions co = cluster_.CallOptions();
+  co.recv_payload = out;
+  co.received = &received;
+  co_await ost.slots->Acquire();
+  Result<oss::ReadReply> reply = co_await ost.stub.Read(r, co);
+  ost.slots->Release();
+  // Bytes past the object's end (a hole at the file's tail, or an object never written) are
+  // zeros: the file size, not the object, says where the file ends.
+  if (reply.ok()) std::memset(out.data() + received, 0, out.size() - received);
+  group->Done(reply.status().WithContext("reading " + ObjectName(ost_index, id)));
+}
+
+Task<Status> FileIo::ReadStriped(InodeState& state, char* buf, size_t len, uint64_t offset) {
+  std::vector<StripePiece> pieces =
+      SplitRange(GeometryOf(state.layout), offset, len, cluster_.options().max_rpc_size);
+  std::vector<OstLink> links;
+  for (const StripePiece& p : pieces) {
+    WEFT_CO_ASSIGN_OR_RETURN(OstLink link, co_await cluster_.Ost(OstOf(state.layout, p.stripe)));
+    links.push_back(link);
+  }
+  WaitGroup group(cluster_.loop());
+  for (size_t i = 0; i < pieces.size(); ++i) {
+    const StripePiece& p = pieces[i];
+    group.Add();
+    cluster_.loop().Spawn(ReadPiece(links[i], OstOf(state.layout, p.stripe),
+                                    ObjectOf(state.layout, p.stripe), p.object_offset,
+                                    std::span<char>(buf + p.buffer_offset, p.length), &group));
+  }
+  co_return co_await group.Wait();
+}
+
+Task<Result<size_t>> FileIo::Pread(File& file, char* buf, size_t len, uint64_t offset) {
+  InodeState& state = *file.state;
+  WEFT_CO_RETURN_IF_ERROR(CheckOpen(file, file.closed_));
+  WEFT_CO_RETURN_IF_ERROR(CheckLayout(state));
+  if ((file.flags_ & O_ACCMODE) == O_WRONLY) {
+    co_return Status(StatusCode::kInvalidArgument,
+                     "file " + std::to_string(state.ino) + " is open write-only (EBADF in POSIX)");
+  }
+  if (offset >= state.size || len == 0) co_return size_t{0};
+  len = static_cast<size_t>(std::min<uint64_t>(len, state.size - offset));
+  bool sequential = offset == state.last_read_end;
+  state.last_read_end = offset + len;
+  if (offset >= state.ra_offset && offset + len <= state.ra_offset + state.ra_data.size()) {
+    std::memcpy(buf, state.ra_data.data() + (offset - state.ra_offset), len);
+    co_return len;
+  }
+  size_t window = cluster_.options().readahead;
+  if (!sequential || window <= len) {
+    WEFT_CO_RETURN_IF_ERROR(co_await ReadStriped(state, buf, len, offset));
+    co_return len;
+  }
+  // Sequential: fetch the window into a buffer of its own, keep it, copy the read out.
+  std::string ahead(static_cast<size_t>(std::min<uint64_t>(window, state.size - offset)), '\0');
+  uint64_t changes = state.changes;
+  WEFT_CO_RETURN_IF_ERROR(co_await ReadStriped(state, ahead.data(), ahead.size(), offset));
+  std::memcpy(buf, ahead.data(), len);
+  if (state.changes == changes) {
+    state.ra_offset = offset;
+    state.ra_data = std::move(ahead);
+  }
+  co_return len;
+}
+
+Task<void> FileIo::WritePiece(OstLink ost, uint32_t ost_index, oss::ObjectId id,
+                              uint64_t offset, std::span<const char> data, WaitGroup* group) {
+  oss::WriteRequest r;
+  r.set_ost_index(ost_index);
+  *r.mutable_object() = id;
+  r.set_offset(offset);
+  r.set_length(data.size());
+  rpc::CallOptions co = cluster_.CallOptions();
+  co.send_payload = data;
+  co_await ost.slots->Acquire();
+  Result<oss::WriteReply> reply = co_await ost.stub.Write(r, co);
+  ost.slots->Release();
+  group->Done(reply.status().WithContext("writing " + ObjectName(ost_index, id)));
+}
+
+Task<Result<size_t>> FileIo::Pwrite(File& file, const char* buf, size_t len, uint64_t offset) {
+  InodeState& state = *file.state;
+  WEFT_CO_RETURN_IF_ERROR(CheckOpen(file, file.closed_));
+  WEFT_CO_RETURN_IF_ERROR(CheckLayout(state));
+  WEFT_CO_RETURN_IF_ERROR(CheckWritable(file));
+  if ((file.flags_ & O_APPEND) != 0) offset = state.size;
+  if (len == 0) co_return size_t{0};
+  std::vector<StripePiece> pieces =
+      SplitRange(GeometryOf(state.layout), offset, len, cluster_.options().max_rpc_size);
+  std::vector<OstLink> links;
+  for (const StripePiece& p : pieces) {
+    WEFT_CO_ASSIGN_OR_RETURN(OstLink link, co_await cluster_.Ost(OstOf(state.layout, p.stripe)));
+    links.push_back(link);
+  }
+  state.ra_data.clear();
+  ++state.changes;
+  WaitGroup group(cluster_.loop());
+  for (size_t i = 0; i < pieces.size(); ++i) {
+    const StripePiece& p = pieces[i];
+    group.Add();
+    state.unsynced.insert(p.stripe);
+    cluster_.loop().Spawn(WritePiece(links[i], OstOf(state.layout, p.stripe),
+                                     ObjectOf(state.layout, p.stripe), p.object_offset,
+                                     std::span<const char>(buf + p.buffer_offset, p.length),
+                                     &group));
+  }
+  Status written = co_await group.Wait();
+  state.ra_data.clear();  // a fetch that ran while the pieces were in flight may hold old bytes
+  ++state.changes;
+  WEFT_CO_RETURN_IF_ERROR(written);
+  if (offset + len > state.size) {
+    state.size = offset + len;
+    state.size_unreported = true;
+  }
+  co_return len;
+}
+
+Task<void> FileIo::SyncObjects(uint32_t ost_index, std::vector<oss::ObjectId> ids,
+                               WaitGroup* group) {
+  Result<OstLink> ost = co_await cluster_.Ost(ost_index);
+  if (!ost.ok()) {
+    group->Done(ost.status());
+    co_return;
+  }
+  oss::SyncRequest r;
+  r.set_ost_index(ost_index);
+  for (oss::ObjectId& id : ids) *r.add_objects() = std::move(id);
+  co_await ost->slots->Acquire();
+  Result<oss::SyncReply> reply = co_await ost->stub.Sync(r, cluster_.CallOptions());
+  ost->slots->Release();
+  group->Done(reply.status().WithContext("sync on OST " + std::to_string(ost_index)));
+}
+
+Task<Status> FileIo::Fsync(File& file) {
+  InodeState& state = *file.state;
+  WEFT_CO_RETURN_IF_ERROR(CheckOpen(file, file.closed_));
+  std::map<uint32_t, std::vector<oss::ObjectId>> by_ost;
+  for (uint32_t stripe : state.unsynced) {
+    by_ost[OstOf(state.layout, stripe)].push_back(ObjectOf(state.layout, stripe));
+  }
+  std::set<uint32_t> syncing = std::move(state.unsynced);
+  state.unsynced.clear();
+  WaitGroup group(cluster_.loop());
+  for (auto& [ost_index, ids] : by_ost) {
+    group.Add();
+    cluster_.loop().Spawn(SyncObjects(ost_index, std::move(ids), &group));
+  }
+  Status st = co_await group.Wait();
+  if (!st.ok()) {
+    state.unsynced.insert(syncing.begin(), syncing.end());
+    co_return st;
+  }
+  if (state.size_unreported) WEFT_CO_RETURN_IF_ERROR(co_await ReportSize(file.cred_, state));
+  co_return Status::Ok();
+}
+
+}  // namespace weft::client

@@ -1,0 +1,109 @@
+// FileIo: open files and striped I/O. A read or write is split per stripe object and per
+// max_rpc_size (striping.h), and the pieces go to their OSTs in parallel, at most
+// max_rpcs_in_flight per OST (Cluster's semaphores). Sizes: the OSTs hold the bytes, the MDS
+// the size; a client reports the largest size it wrote on close and fsync (docs/client.md).
+//
+// Private to src/client. Threading: loop-thread only.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "client/cluster.h"
+#include "client/meta_client.h"
+#include "client/options.h"
+#include "client/types.h"
+
+namespace weft::client {
+
+// What this client knows of one open inode, shared by its open files.
+struct InodeState {
+  uint64_t ino = 0;
+  mds::FileType type = mds::FILE_TYPE_UNSPECIFIED;
+  mds::Layout layout;
+  uint64_t size = 0;         // the size as this client sees it (MDS's at open, plus writes)
+  bool size_unreported = false;  // written past the size the MDS has: report it
+  std::set<uint32_t> unsynced;   // stripes written since the last OSS Sync
+  // Readahead: bytes [ra_offset, ra_offset + ra_data.size()) of the file, and where the last
+  // read ended (a read starting there is sequential).
+  uint64_t ra_offset = 0;
+  std::string ra_data;
+  uint64_t last_read_end = 0;
+  uint64_t changes = 0;  // bumped by writes, truncates and opens: a fetch that overlapped one
+                         // is not kept
+  int opens = 0;
+};
+
+// An open file. Created by FileIo::Open/Create, ended by FileIo::Close.
+class File {
+ public:
+  uint64_t ino() const { return ino_; }
+  uint32_t flags() const { return flags_; }
+
+ private:
+  friend class FileIo;
+  std::shared_ptr<InodeState> state;  // loop-thread only
+  uint64_t ino_ = 0;
+  uint32_t flags_ = 0;
+  Credentials cred_;
+  bool closed_ = false;
+};
+
+using FileHandle = std::shared_ptr<File>;
+
+class FileIo {
+ public:
+  FileIo(Cluster& cluster, MetaClient& meta) : cluster_(cluster), meta_(meta) {}
+
+  // open(2) of an existing inode: attributes fetched now (close-to-open), access checked by
+  // the MDS for the open mode; O_TRUNC truncates (MDS, then the objects).
+  Task<Result<FileHandle>> Open(const Credentials& cred, uint64_t ino, uint32_t flags);
+  // Creates (or, without O_EXCL, opens) `name` in `parent` and opens it with `flags`.
+  Task<Result<std::pair<Inode, FileHandle>>> Create(const Credentials& cred, uint64_t parent,
+                                                    const std::string& name, uint32_t mode,
+                                                    uint32_t umask, uint32_t flags);
+  // Reports the size if this client wrote past the MDS's. The file is closed even when the
+  // report fails (the error is returned).
+  Task<Status> Close(FileHandle file);
+  // Up to `len` bytes at `offset`: short only at the end of the file; holes read as zeros.
+  Task<Result<size_t>> Pread(File& file, char* buf, size_t len, uint64_t offset);
+  // All `len` bytes at `offset`, or an error (some pieces may then have been written).
+  Task<Result<size_t>> Pwrite(File& file, const char* buf, size_t len, uint64_t offset);
+  // OSS Sync of every object written since the last sync, then the size to the MDS.
+  // (file_io.cc; opening, closing and sizes are in file_open.cc)
+  Task<Status> Fsync(File& file);
+  // ftruncate(2) with the opener's credentials. REQUIRES: open for writing.
+  Task<Status> Ftruncate(File& file, uint64_t size);
+  // truncate(2): the size on the MDS, then the objects punched to their new sizes.
+  Task<Status> Truncate(const Credentials& cred, uint64_t ino, uint64_t size);
+  // The size this client has written but not yet reported, if any, replaces the MDS's.
+  void MergeLocalSize(Inode* inode) const;
+
+ private:
+  FileHandle Attach(const Inode& inode, const Credentials& cred, uint32_t flags);
+  // Reads [offset, offset + len) of the file from the OSTs. REQUIRES: inside the size.
+  Task<Status> ReadStriped(InodeState& state, char* buf, size_t len, uint64_t offset);
+  // Drops the readahead of an open inode (its bytes changed).
+  void DropAhead(uint64_t ino);
+  Task<Status> PunchObjects(const mds::Layout& layout, uint64_t size);
+  Task<Result<Inode>> PrepareOpen(const Credentials& cred, Inode inode, uint32_t flags);
+  Task<Status> ReportSize(const Credentials& cred, InodeState& state);
+  Task<void> ReadPiece(OstLink ost, uint32_t ost_index, oss::ObjectId id, uint64_t offset,
+                       std::span<char> out, WaitGroup* group);
+  Task<void> WritePiece(OstLink ost, uint32_t ost_index, oss::ObjectId id, uint64_t offset,
+                        std::span<const char> data, WaitGroup* group);
+  Task<void> SyncObjects(uint32_t ost_index, std::vector<oss::ObjectId> ids, WaitGroup* group);
+  Task<void> PunchObject(uint32_t ost_index, oss::ObjectId id, uint64_t size, WaitGroup* group);
+
+  Cluster& cluster_;
+  MetaClient& meta_;
+  std::map<uint64_t, std::shared_ptr<InodeState>> open_;
+};
+
+}  // namespace weft::client

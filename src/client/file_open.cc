@@ -1,0 +1,201 @@
+// Opening, closing and sizes of files: the MDS side of FileIo.
+//
+// The MDS's Open and Close calls are not used: over RPC both crash weft-mds today (its
+// ChangeThenRecord turns the Ok of CheckRequest into a Result that holds a Status, and the RPC
+// server then dereferences it; docs/client.md). Until that is fixed, open is Getattr (close-to-
+// open) plus Access for the open mode, O_TRUNC is a Setattr of size 0, and the size goes to the
+// MDS with Setattr when it is larger than the MDS's. What is lost: the MDS keeps no open count,
+// so a file unlinked while open here is destroyed at once.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "client/file_helpers.h"
+#include "client/file_io.h"
+
+namespace weft::client {
+namespace {
+
+// The access(2) mask an open with `flags` needs.
+uint32_t AccessMask(uint32_t flags) {
+  uint32_t mask = 0;
+  switch (flags & O_ACCMODE) {
+    case O_RDONLY: mask = R_OK; break;
+    case O_WRONLY: mask = W_OK; break;
+    default: mask = R_OK | W_OK; break;
+  }
+  if ((flags & O_TRUNC) != 0) mask |= W_OK;
+  return mask;
+}
+
+Status CheckOpenable(const Inode& inode, uint32_t flags) {
+  if (inode.type() == mds::SYMLINK) {
+    return Status(StatusCode::kInvalidArgument,
+                  "inode " + std::to_string(inode.ino()) + " is a symbolic link; resolve it first");
+  }
+  if (inode.type() == mds::DIRECTORY && (AccessMask(flags) & W_OK) != 0) {
+    return Status(StatusCode::kIsDirectory,
+                  "inode " + std::to_string(inode.ino()) + " is a directory; it opens read-only");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+FileHandle FileIo::Attach(const Inode& inode, const Credentials& cred, uint32_t flags) {
+  std::shared_ptr<InodeState>& state = open_[inode.ino()];
+  if (!state) state = std::make_shared<InodeState>();
+  state->ino = inode.ino();
+  state->type = inode.type();
+  state->layout = inode.layout();
+  state->size = state->size_unreported ? std::max(state->size, inode.size()) : inode.size();
+  state->ra_data.clear();  // close-to-open: nothing read before this open is reused
+  ++state->changes;
+  ++state->opens;
+  auto file = std::make_shared<File>();
+  file->state = state;
+  file->ino_ = inode.ino();
+  file->flags_ = flags;
+  file->cred_ = cred;
+  return file;
+}
+
+// The checks of open(2) on an existing inode, and O_TRUNC.
+Task<Result<Inode>> FileIo::PrepareOpen(const Credentials& cred, Inode inode, uint32_t flags) {
+  WEFT_CO_RETURN_IF_ERROR(CheckOpenable(inode, flags));
+  WEFT_CO_RETURN_IF_ERROR(co_await meta_.Access(cred, inode.ino(), AccessMask(flags)));
+  if ((flags & O_TRUNC) != 0 && inode.type() == mds::REGULAR) {
+    WEFT_CO_RETURN_IF_ERROR(co_await Truncate(cred, inode.ino(), 0));
+    inode.set_size(0);
+  }
+  co_return inode;
+}
+
+Task<Result<FileHandle>> FileIo::Open(const Credentials& cred, uint64_t ino, uint32_t flags) {
+  WEFT_CO_ASSIGN_OR_RETURN(Inode inode, co_await meta_.Getattr(cred, ino));
+  WEFT_CO_ASSIGN_OR_RETURN(inode, co_await PrepareOpen(cred, std::move(inode), flags));
+  co_return Attach(inode, cred, flags);
+}
+
+Task<Result<std::pair<Inode, FileHandle>>> FileIo::Create(const Credentials& cred,
+                                                          uint64_t parent,
+                                                          const std::string& name,
+                                                          uint32_t mode, uint32_t umask,
+                                                          uint32_t flags) {
+  WEFT_CO_ASSIGN_OR_RETURN(mds::MdsService::Stub stub, cluster_.Mdt(parent));
+  mds::CreateRequest r;
+  FillCredentials(cred, r.mutable_cred());
+  r.set_parent(parent);
+  r.set_name(name);
+  r.set_mode(mode & 07777);
+  r.set_umask(umask);
+  r.set_exclusive((flags & O_EXCL) != 0);
+  WEFT_CO_ASSIGN_OR_RETURN(mds::EntryReply reply, co_await stub.Create(r, cluster_.CallOptions()));
+  Inode inode = std::move(*reply.mutable_inode());
+  // A name that existed is opened as open(2) would; a new file is the creator's to open.
+  if (!reply.created()) {
+    WEFT_CO_ASSIGN_OR_RETURN(inode, co_await PrepareOpen(cred, std::move(inode), flags));
+  }
+  FileHandle file = Attach(inode, cred, flags);
+  co_return std::make_pair(std::move(inode), std::move(file));
+}
+
+Task<Status> FileIo::Close(FileHandle file) {
+  if (file->closed_) {
+    co_return Status(StatusCode::kInvalidArgument,
+                     "file " + std::to_string(file->ino()) + " is already closed");
+  }
+  file->closed_ = true;
+  InodeState& state = *file->state;
+  Status st;
+  if (state.size_unreported) st = co_await ReportSize(file->cred_, state);
+  if (--state.opens == 0) open_.erase(state.ino);
+  co_return st;
+}
+
+void FileIo::MergeLocalSize(Inode* inode) const {
+  auto it = open_.find(inode->ino());
+  if (it != open_.end() && it->second->size_unreported) {
+    inode->set_size(std::max(inode->size(), it->second->size));
+  }
+}
+
+// The size to the MDS if it is larger than the MDS's ("largest wins", checked here: between
+// the Getattr and the Setattr another client's truncate can be undone; docs/client.md).
+Task<Status> FileIo::ReportSize(const Credentials& cred, InodeState& state) {
+  uint64_t size = state.size;
+  WEFT_CO_ASSIGN_OR_RETURN(Inode now, co_await meta_.Getattr(cred, state.ino));
+  if (now.size() < size) {
+    WEFT_CO_RETURN_IF_ERROR((co_await meta_.SetSize(cred, state.ino, size)).status());
+  }
+  if (state.size == size) state.size_unreported = false;
+  co_return Status::Ok();
+}
+
+Task<void> FileIo::PunchObject(uint32_t ost_index, oss::ObjectId id, uint64_t size,
+                               WaitGroup* group) {
+  Result<OstLink> ost = co_await cluster_.Ost(ost_index);
+  if (!ost.ok()) {
+    group->Done(ost.status());
+    co_return;
+  }
+  oss::GetAttrRequest attr;
+  attr.set_ost_index(ost_index);
+  *attr.mutable_object() = id;
+  co_await ost->slots->Acquire();
+  Result<oss::GetAttrReply> now = co_await ost->stub.GetAttr(attr, cluster_.CallOptions());
+  Status st = now.status();
+  if (st.code() == StatusCode::kNotFound) st = Status::Ok();  // never written: nothing to cut
+  if (now.ok() && now->size() > size) {
+    oss::PunchRequest punch;
+    punch.set_ost_index(ost_index);
+    *punch.mutable_object() = id;
+    punch.set_size(size);
+    st = (co_await ost->stub.Punch(punch, cluster_.CallOptions())).status();
+  }
+  ost->slots->Release();
+  group->Done(st.WithContext("truncating " + ObjectName(ost_index, id)));
+}
+
+// Cuts every object longer than the file of `size` bytes needs. Objects are only shortened:
+// growing a file leaves a hole, which reads as zeros without any object.
+Task<Status> FileIo::PunchObjects(const mds::Layout& layout, uint64_t size) {
+  if (layout.objects_size() == 0 || layout.stripe_size() == 0) co_return Status::Ok();
+  StripeGeometry g = GeometryOf(layout);
+  WaitGroup group(cluster_.loop());
+  for (uint32_t stripe = 0; stripe < g.stripe_count; ++stripe) {
+    group.Add();
+    cluster_.loop().Spawn(PunchObject(OstOf(layout, stripe), ObjectOf(layout, stripe),
+                                      ObjectSizeForFileSize(g, stripe, size), &group));
+  }
+  co_return co_await group.Wait();
+}
+
+Task<Status> FileIo::Ftruncate(File& file, uint64_t size) {
+  WEFT_CO_RETURN_IF_ERROR(CheckOpen(file, file.closed_));
+  WEFT_CO_RETURN_IF_ERROR(CheckWritable(file));
+  co_return co_await Truncate(file.cred_, file.ino(), size);
+}
+
+Task<Status> FileIo::Truncate(const Credentials& cred, uint64_t ino, uint64_t size) {
+  WEFT_CO_ASSIGN_OR_RETURN(Inode inode, co_await meta_.SetSize(cred, ino, size));
+  auto it = open_.find(ino);
+  if (it != open_.end()) {
+    it->second->size = size;
+    it->second->size_unreported = false;
+  }
+  DropAhead(ino);
+  Status punched = co_await PunchObjects(inode.layout(), size);
+  DropAhead(ino);  // and whatever was fetched while the objects were cut
+  co_return punched;
+}
+
+void FileIo::DropAhead(uint64_t ino) {
+  auto it = open_.find(ino);
+  if (it == open_.end()) return;
+  it->second->ra_data.clear();
+  ++it->second->changes;
+}
+
+}  // namespace weft::client

@@ -1,0 +1,287 @@
+#include "client/meta_client.h"
+
+namespace weft::client {
+
+void FillCredentials(const Credentials& cred, mds::Credentials* out) {
+  out->set_uid(cred.uid);
+  out->set_gid(cred.gid);
+  for (uint32_t g : cred.groups) out->add_groups(g);
+}
+
+Task<Result<Inode>> MetaClient::Lookup(const Credentials& cred, uint64_t parent,
+                                       const std::string& name) {
+  WEFT_CO_ASSIGN_OR_RETURN(mds::MdsService::Stub stub, cluster_.Mdt(parent));
+  mds::LookupRequest r;
+  FillCredentials(cred, r.mutable_cred());
+  r.set_parent(parent);
+  r.set_name(name);
+  WEFT_CO_ASSIGN_OR_RETURN(mds::AttrReply reply, co_await stub.Lookup(r, cluster_.CallOptions()));
+  co_return std::move(*reply.mutable_inode());
+}
+
+Task<Result<Inode>> MetaClient::Getattr(const Credentials& cred, uint64_t ino) {
+  WEFT_CO_ASSIGN_OR_RETURN(mds::MdsService::Stub stub, cluster_.Mdt(ino));
+  mds::GetattrRequest r;
+  FillCredentials(cred, r.mutable_cred());
+  r.set_ino(ino);
+  WEFT_CO_ASSIGN_OR_RETURN(mds::AttrReply reply, co_await stub.Getattr(r, cluster_.CallOptions()));
+  co_return std::move(*reply.mutable_inode());
+}
+
+Task<Result<Inode>> MetaClient::Setattr(const Credentials& cred, uint64_t ino,
+                                        const SetAttrs& attrs) {
+  WEFT_CO_ASSIGN_OR_RETURN(mds::MdsService::Stub stub, cluster_.Mdt(ino));
+  mds::SetattrRequest r;
+  FillCredentials(cred, r.mutable_cred());
+  r.set_ino(ino);
+  if (attrs.mode) r.set_mode(*attrs.mode);
+  if (attrs.uid) r.set_uid(*attrs.uid);
+  if (attrs.gid) r.set_gid(*attrs.gid);
+  if (attrs.size) r.set_size(*attrs.size);
+  *r.mutable_atime() = attrs.atime;
+  *r.mutable_mtime() = attrs.mtime;
+  WEFT_CO_ASSIGN_OR_RETURN(mds::AttrReply reply, co_await stub.Setattr(r, cluster_.CallOptions()));
+  co_return std::move(*reply.mutable_inode());
+}
+
+Task<Result<Inode>> MetaClient::SetSize(const Credentials& cred, uint64_t ino, uint64_t size) {
+  SetAttrs attrs;
+  attrs.size = size;
+  co_return co_await Setattr(cred, ino, attrs);
+}
+
+Task<Result<Inode>> MetaClient::Mknod(const Credentials& cred, uint64_t parent,
+                                      const std::string& name, uint32_t mode, uint32_t umask,
+                                      uint64_t rdev) {
+  WEFT_CO_ASSIGN_OR_RETURN(mds::MdsService::Stub stub, cluster_.Mdt(parent));
+  mds::MknodRequest r;
+  FillCredentials(cred, r.mutable_cred());
+  r.set_parent(parent);
+  r.set_name(name);
+  r.set_mode(mode);
+  r.set_umask(umask);
+  r.set_rdev(rdev);
+  WEFT_CO_ASSIGN_OR_RETURN(mds::EntryReply reply, co_await stub.Mknod(r, cluster_.CallOptions()));
+  co_return std::move(*reply.mutable_inode());
+}
+
+Task<Result<Inode>> MetaClient::Mkdir(const Credentials& cred, uint64_t parent,
+                                      const std::string& name, uint32_t mode, uint32_t umask) {
+  WEFT_CO_ASSIGN_OR_RETURN(mds::MdsService::Stub stub, cluster_.Mdt(parent));
+  mds::MkdirRequest r;
+  FillCredentials(cred, r.mutable_cred());
+  r.set_parent(parent);
+  r.set_name(name);
+  r.set_mode(mode);
+  r.set_umask(umask);
+  WEFT_CO_ASSIGN_OR_RETURN(mds::EntryReply reply, co_await stub.Mkdir(r, cluster_.CallOptions()));
+  co_return std::move(*reply.mutable_inode());
+}
+
+Task<Status> MetaClient::Unlink(const Credentials& cred, uint64_t parent,
+                                const std::string& name) {
+  WEFT_CO_ASSIGN_OR_RETURN(mds::MdsService::Stub stub, cluster_.Mdt(parent));
+  mds::UnlinkRequest r;
+  FillCredentials(cred, r.mutable_cred());
+  r.set_parent(parent);
+  r.set_name(name);
+  co_return (co_await stub.Unlink(r, cluster_.CallOptions())).status();
+}
+
+Task<Status> MetaClient::Rmdir(const Credentials& cred, uint64_t parent, const std::string& name) {
+  WEFT_CO_ASSIGN_OR_RETURN(mds::MdsService::Stub stub, cluster_.Mdt(parent));
+  mds::UnlinkRequest r;
+  FillCredentials(cred, r.mutable_cred());
+  r.set_parent(parent);
+  r.set_name(name);
+  co_return (co_await stub.Rmdir(r, cluster_.CallOptions())).status();
+}
+
+Task<Status> MetaClient::Rename(const Credentials& cred, uint64_t src_parent,
+                                const std::string& src_name, uint64_t dst_parent,
+                                const std::string& dst_name, uint32_t flags) {
+  WEFT_CO_ASSIGN_OR_RETURN(mds::MdsService::Stub stub, cluster_.Mdt(src_parent));
+  mds::RenameRequest r;
+  FillCredentials(cred, r.mutable_cred());
+  r.set_src_parent(src_parent);
+  r.set_src_name(src_name);
+  r.set_dst_parent(dst_parent);
+  r.set_dst_name(dst_name);
+  r.set_flags(flags);
+  co_return (co_await stub.Rename(r, cluster_.CallOptions())).status();
+}
+
+Task<Result<Inode>> MetaClient::Link(const Credentials& cred, uint64_t ino, uint64_t new_parent,
+                                     const std::string& new_name) {
+  WEFT_CO_ASSIGN_OR_RETURN(mds::MdsService::Stub stub, cluster_.Mdt(new_parent));
+  mds::LinkRequest r;
+  FillCredentials(cred, r.mutable_cred());
+  r.set_ino(ino);
+  r.set_new_parent(new_parent);
+  r.set_new_name(new_name);
+  WEFT_CO_ASSIGN_OR_RETURN(mds::EntryReply reply, co_await stub.Link(r, cluster_.CallOptions()));
+  co_return std::move(*reply.mutable_inode());
+}
+
+Task<Result<Inode>> MetaClient::Symlink(const Credentials& cred, uint64_t parent,
+                                        const std::string& name, const std::string& target) {
+  WEFT_CO_ASSIGN_OR_RETURN(mds::MdsService::Stub stub, cluster_.Mdt(parent));
+  mds::SymlinkRequest r;
+  FillCredentials(cred, r.mutable_cred());
+  r.set_parent(parent);
+  r.set_name(name);
+  r.set_target(target);
+  WEFT_CO_ASSIGN_OR_RETURN(mds::EntryReply reply, co_await stub.Symlink(r, cluster_.CallOptions()));
+  co_return std::move(*reply.mutable_inode());
+}
+
+Task<Result<std::string>> MetaClient::Readlink(const Credentials& cred, uint64_t ino) {
+  WEFT_CO_ASSIGN_OR_RETURN(mds::MdsService::Stub stub, cluster_.Mdt(ino));
+  mds::ReadlinkRequest r;
+  FillCredentials(cred, r.mutable_cred());
+  r.set_ino(ino);
+  WEFT_CO_ASSIGN_OR_RETURN(mds::ReadlinkReply reply,
+                           co_await stub.Readlink(r, cluster_.CallOptions()));
+  co_return std::move(*reply.mutable_target());
+}
+
+Task<Result<DirPage>> MetaClient::Readdir(const Credentials& cred, uint64_t ino, uint64_t cookie,
+                                          uint32_t max_entries, bool plus) {
+  WEFT_CO_ASSIGN_OR_RETURN(mds::MdsService::Stub stub, cluster_.Mdt(ino));
+  mds::ReaddirRequest r;
+  FillCredentials(cred, r.mutable_cred());
+  r.set_ino(ino);
+  r.set_cookie(cookie);
+  r.set_max_entries(max_entries);
+  r.set_plus(plus);
+  WEFT_CO_ASSIGN_OR_RETURN(mds::ReaddirReply reply,
+                           co_await stub.Readdir(r, cluster_.CallOptions()));
+  DirPage page;
+  page.eof = reply.eof();
+  for (mds::DirEntry& e : *reply.mutable_entries()) {
+    DirEntry& d = page.entries.emplace_back();
+    d.name = std::move(*e.mutable_name());
+    d.ino = e.ino();
+    d.type = e.type();
+    d.cookie = e.cookie();
+    if (plus && e.has_inode()) d.inode = std::move(*e.mutable_inode());
+  }
+  co_return page;
+}
+
+Task<void> MetaClient::AddOstSpace(uint32_t index, FsStats* stats, WaitGroup* group) {
+  Result<OstLink> ost = co_await cluster_.Ost(index);
+  if (!ost.ok()) {
+    group->Done(ost.status());
+    co_return;
+  }
+  oss::StatfsRequest r;
+  r.set_ost_index(index);
+  co_await ost->slots->Acquire();
+  Result<oss::StatfsReply> reply = co_await ost->stub.Statfs(r, cluster_.CallOptions());
+  ost->slots->Release();
+  if (reply.ok()) {
+    stats->bytes_total += reply->bytes_total();
+    stats->bytes_free += reply->bytes_free();
+    stats->bytes_avail += reply->bytes_avail();
+    ++stats->osts_counted;
+  }
+  group->Done(reply.status().WithContext("statfs of OST " + std::to_string(index)));
+}
+
+Task<Result<FsStats>> MetaClient::Statfs(const Credentials& cred) {
+  WEFT_CO_ASSIGN_OR_RETURN(mds::MdsService::Stub stub, cluster_.Mdt(0));
+  mds::StatfsRequest r;
+  FillCredentials(cred, r.mutable_cred());
+  WEFT_CO_ASSIGN_OR_RETURN(mds::StatfsReply mdt, co_await stub.Statfs(r, cluster_.CallOptions()));
+  FsStats stats;
+  stats.inodes_total = mdt.inodes_total();
+  stats.inodes_free = mdt.inodes_free();
+  if (mdt.name_max() != 0) stats.name_max = mdt.name_max();
+  WaitGroup group(cluster_.loop());
+  for (const auto& [index, up] : cluster_.OstStates()) {
+    if (!up) continue;
+    group.Add();
+    cluster_.loop().Spawn(AddOstSpace(index, &stats, &group));
+  }
+  WEFT_CO_RETURN_IF_ERROR(co_await group.Wait());
+  co_return stats;
+}
+
+Task<Result<std::string>> MetaClient::Getxattr(const Credentials& cred, uint64_t ino,
+                                               const std::string& name) {
+  WEFT_CO_ASSIGN_OR_RETURN(mds::MdsService::Stub stub, cluster_.Mdt(ino));
+  mds::GetxattrRequest r;
+  FillCredentials(cred, r.mutable_cred());
+  r.set_ino(ino);
+  r.set_name(name);
+  r.set_size(64 * 1024);
+  WEFT_CO_ASSIGN_OR_RETURN(mds::GetxattrReply reply,
+                           co_await stub.Getxattr(r, cluster_.CallOptions()));
+  co_return std::move(*reply.mutable_value());
+}
+
+Task<Status> MetaClient::Setxattr(const Credentials& cred, uint64_t ino, const std::string& name,
+                                  const std::string& value, uint32_t flags) {
+  WEFT_CO_ASSIGN_OR_RETURN(mds::MdsService::Stub stub, cluster_.Mdt(ino));
+  mds::SetxattrRequest r;
+  FillCredentials(cred, r.mutable_cred());
+  r.set_ino(ino);
+  r.set_name(name);
+  r.set_value(value);
+  r.set_flags(flags);
+  co_return (co_await stub.Setxattr(r, cluster_.CallOptions())).status();
+}
+
+Task<Result<std::vector<std::string>>> MetaClient::Listxattr(const Credentials& cred,
+                                                            uint64_t ino) {
+  WEFT_CO_ASSIGN_OR_RETURN(mds::MdsService::Stub stub, cluster_.Mdt(ino));
+  mds::ListxattrRequest r;
+  FillCredentials(cred, r.mutable_cred());
+  r.set_ino(ino);
+  r.set_size(1u << 20);
+  WEFT_CO_ASSIGN_OR_RETURN(mds::ListxattrReply reply,
+                           co_await stub.Listxattr(r, cluster_.CallOptions()));
+  co_return std::vector<std::string>(reply.names().begin(), reply.names().end());
+}
+
+Task<Status> MetaClient::Removexattr(const Credentials& cred, uint64_t ino,
+                                     const std::string& name) {
+  WEFT_CO_ASSIGN_OR_RETURN(mds::MdsService::Stub stub, cluster_.Mdt(ino));
+  mds::RemovexattrRequest r;
+  FillCredentials(cred, r.mutable_cred());
+  r.set_ino(ino);
+  r.set_name(name);
+  co_return (co_await stub.Removexattr(r, cluster_.CallOptions())).status();
+}
+
+Task<Status> MetaClient::Access(const Credentials& cred, uint64_t ino, uint32_t mask) {
+  WEFT_CO_ASSIGN_OR_RETURN(mds::MdsService::Stub stub, cluster_.Mdt(ino));
+  mds::AccessRequest r;
+  FillCredentials(cred, r.mutable_cred());
+  r.set_ino(ino);
+  r.set_mask(mask);
+  co_return (co_await stub.Access(r, cluster_.CallOptions())).status();
+}
+
+Task<Result<mds::LayoutReply>> MetaClient::GetLayout(const Credentials& cred, uint64_t ino) {
+  WEFT_CO_ASSIGN_OR_RETURN(mds::MdsService::Stub stub, cluster_.Mdt(ino));
+  mds::GetLayoutRequest r;
+  FillCredentials(cred, r.mutable_cred());
+  r.set_ino(ino);
+  co_return co_await stub.GetLayout(r, cluster_.CallOptions());
+}
+
+Task<Result<mds::LayoutReply>> MetaClient::SetLayout(const Credentials& cred, uint64_t ino,
+                                                     uint64_t stripe_size,
+                                                     int32_t stripe_count) {
+  WEFT_CO_ASSIGN_OR_RETURN(mds::MdsService::Stub stub, cluster_.Mdt(ino));
+  mds::SetLayoutRequest r;
+  FillCredentials(cred, r.mutable_cred());
+  r.set_ino(ino);
+  r.set_stripe_size(stripe_size);
+  r.set_stripe_count(stripe_count);
+  co_return co_await stub.SetLayout(r, cluster_.CallOptions());
+}
+
+}  // namespace weft::client

@@ -1,0 +1,63 @@
+// MetaClient: the metadata calls over the MdsService stub, each a coroutine on the client's
+// loop, with the caller's credentials. Errors are the MDS's Status (errno through
+// Status::ToErrno). Private to src/client; Client (client.h) is the public face.
+//
+// Threading: loop-thread only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "client/cluster.h"
+#include "client/options.h"
+#include "client/types.h"
+
+namespace weft::client {
+
+class MetaClient {
+ public:
+  explicit MetaClient(Cluster& cluster) : cluster_(cluster) {}
+
+  Task<Result<Inode>> Lookup(const Credentials& cred, uint64_t parent, const std::string& name);
+  Task<Result<Inode>> Getattr(const Credentials& cred, uint64_t ino);
+  // Mode, owner and times; REQUIRES: !attrs.size (sizes go through FileIo::Truncate).
+  Task<Result<Inode>> Setattr(const Credentials& cred, uint64_t ino, const SetAttrs& attrs);
+  Task<Result<Inode>> SetSize(const Credentials& cred, uint64_t ino, uint64_t size);
+  Task<Result<Inode>> Mknod(const Credentials& cred, uint64_t parent, const std::string& name,
+                            uint32_t mode, uint32_t umask, uint64_t rdev);
+  Task<Result<Inode>> Mkdir(const Credentials& cred, uint64_t parent, const std::string& name,
+                            uint32_t mode, uint32_t umask);
+  Task<Status> Unlink(const Credentials& cred, uint64_t parent, const std::string& name);
+  Task<Status> Rmdir(const Credentials& cred, uint64_t parent, const std::string& name);
+  Task<Status> Rename(const Credentials& cred, uint64_t src_parent, const std::string& src_name,
+                      uint64_t dst_parent, const std::string& dst_name, uint32_t flags);
+  Task<Result<Inode>> Link(const Credentials& cred, uint64_t ino, uint64_t new_parent,
+                           const std::string& new_name);
+  Task<Result<Inode>> Symlink(const Credentials& cred, uint64_t parent, const std::string& name,
+                              const std::string& target);
+  Task<Result<std::string>> Readlink(const Credentials& cred, uint64_t ino);
+  Task<Result<DirPage>> Readdir(const Credentials& cred, uint64_t ino, uint64_t cookie,
+                                uint32_t max_entries, bool plus);
+  Task<Result<FsStats>> Statfs(const Credentials& cred);
+  Task<Result<std::string>> Getxattr(const Credentials& cred, uint64_t ino,
+                                     const std::string& name);
+  Task<Status> Setxattr(const Credentials& cred, uint64_t ino, const std::string& name,
+                        const std::string& value, uint32_t flags);
+  Task<Result<std::vector<std::string>>> Listxattr(const Credentials& cred, uint64_t ino);
+  Task<Status> Removexattr(const Credentials& cred, uint64_t ino, const std::string& name);
+  Task<Status> Access(const Credentials& cred, uint64_t ino, uint32_t mask);
+  Task<Result<mds::LayoutReply>> GetLayout(const Credentials& cred, uint64_t ino);
+  Task<Result<mds::LayoutReply>> SetLayout(const Credentials& cred, uint64_t ino,
+                                           uint64_t stripe_size, int32_t stripe_count);
+
+ private:
+  Task<void> AddOstSpace(uint32_t index, FsStats* stats, WaitGroup* group);
+
+  Cluster& cluster_;
+};
+
+// Copies the caller into a request's credentials.
+void FillCredentials(const Credentials& cred, mds::Credentials* out);
+
+}  // namespace weft::client

@@ -1,0 +1,47 @@
+// What a client is told at mount (ClientOptions) and who is calling (Credentials).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "common/status.h"
+
+namespace weft::client {
+
+// The caller of one operation. The MDS checks permissions from these (after root squash); the
+// client does not check anything itself.
+struct Credentials {
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  std::vector<uint32_t> groups;  // supplementary groups
+
+  // The calling process's effective uid, gid and supplementary groups.
+  static Credentials OfProcess();
+};
+
+struct ClientOptions {
+  // Largest data payload of one OSS Read or Write RPC (1 MiB). REQUIRES: > 0, <= 64 MiB.
+  size_t max_rpc_size = size_t{1} << 20;
+  // RPCs in flight to one OST at a time, across all files of this client (8). REQUIRES: > 0.
+  size_t max_rpcs_in_flight = 8;
+  // How long one call may take, resends included: a server that is down (restarting) is
+  // retried until then, and the call fails with kRpcDeadlineExceeded after (30 s).
+  std::chrono::milliseconds call_timeout{30000};
+  // No reply within this long: the RPC layer sends again with the same request id (2 s).
+  std::chrono::milliseconds attempt_timeout{2000};
+  // How long one GetConfig long poll waits at the MGS (1 s). Unmount waits for the poll in
+  // progress, so this also bounds how long unmount takes while the MGS is up.
+  std::chrono::milliseconds config_poll{1000};
+  // Readahead: a read that starts where the previous read of the file ended fetches this many
+  // bytes (or the read's size, if larger) and keeps them for the reads that follow (4 MiB;
+  // 0: off). Kept per open inode, dropped at every open and by this client's writes and
+  // truncates of the file.
+  size_t readahead = size_t{4} << 20;
+};
+
+// Ok if the options can work; kInvalidArgument naming the bad field otherwise.
+Status CheckOptions(const ClientOptions& options);
+
+}  // namespace weft::client
