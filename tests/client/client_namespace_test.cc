@@ -1,0 +1,160 @@
+// The path API and metadata calls of libweft against real daemons, and mount errors.
+#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/xattr.h>
+
+#include "weft_cluster.h"
+
+namespace weft::test {
+namespace {
+
+using client::Client;
+using client::Credentials;
+using client::ErrnoOf;
+using ::testing::HasSubstr;
+
+std::vector<std::string> Names(const std::vector<client::DirEntry>& entries) {
+  std::vector<std::string> names;
+  for (const auto& e : entries) names.push_back(e.name);
+  return names;
+}
+
+TEST(ClientMountTest, RefusesABadSourceAMissingMgsAndAnotherFileSystem) {
+  auto bad = Client::Mount("127.0.0.1@tcp");
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(bad.status().message(), HasSubstr(":/FSNAME"));
+
+  client::ClientOptions quick;
+  quick.call_timeout = 1500ms;
+  quick.attempt_timeout = 500ms;
+  quick.config_poll = 200ms;
+  auto nobody = Client::Mount(WeftCluster::NidOf(FreePort()) + ":/weft", quick);
+  EXPECT_EQ(nobody.status().code(), StatusCode::kRpcDeadlineExceeded) << nobody.status().ToString();
+  EXPECT_THAT(nobody.status().message(), HasSubstr("mounting weft"));
+
+  quick.max_rpc_size = 0;
+  auto zero = Client::Mount("127.0.0.1@tcp:/weft", quick);
+  EXPECT_THAT(zero.status().message(), HasSubstr("max_rpc_size"));
+}
+
+class ClientNamespaceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(cluster_.Start());
+    auto fs = cluster_.Mount();
+    ASSERT_TRUE(fs.ok()) << fs.status().ToString();
+    fs_ = std::move(fs).value();
+    ASSERT_NO_FATAL_FAILURE(WeftCluster::WaitForAllOsts(*fs_));
+  }
+  WeftCluster cluster_;
+  std::unique_ptr<Client> fs_;
+  Credentials cred_ = Credentials::OfProcess();
+};
+
+TEST_F(ClientNamespaceTest, PathCallsResolveComponentsDotDotAndSymlinks) {
+  auto other_fs = Client::Mount(cluster_.MountSource().substr(0, cluster_.MountSource().size() - 4) +
+                                "other");
+  EXPECT_EQ(other_fs.status().code(), StatusCode::kMgsFsnameMismatch) << other_fs.status().ToString();
+
+  ASSERT_TRUE(fs_->MkdirPath(cred_, "/a", 0755).ok());
+  ASSERT_TRUE(fs_->MkdirPath(cred_, "/a/b", 0755).ok());
+  EXPECT_EQ(ErrnoOf(fs_->MkdirPath(cred_, "/a/b", 0755).status()), EEXIST);
+  EXPECT_EQ(ErrnoOf(fs_->MkdirPath(cred_, "/nope/b", 0755).status()), ENOENT);
+  auto f = fs_->OpenPath(cred_, "/a/b/../b/./file", O_CREAT | O_EXCL | O_WRONLY, 0640);
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  ASSERT_TRUE(fs_->Pwrite(*f, "hello", 5, 0).ok());
+  ASSERT_TRUE(fs_->Close(*f).ok());
+  auto st = fs_->Stat(cred_, "/a/b/file");
+  ASSERT_TRUE(st.ok()) << st.status().ToString();
+  EXPECT_EQ(st->size(), 5u);
+  EXPECT_EQ(st->mode(), 0640u);
+  EXPECT_EQ(ErrnoOf(fs_->OpenPath(cred_, "/a/b/file", O_CREAT | O_EXCL | O_RDWR).status()), EEXIST);
+  EXPECT_EQ(ErrnoOf(fs_->Stat(cred_, "/a/b/file/x").status()), ENOTDIR);
+
+  // Symbolic links: relative to their directory, absolute from the root, and loops.
+  ASSERT_TRUE(fs_->SymlinkPath(cred_, "b/file", "/a/rel").ok());
+  ASSERT_TRUE(fs_->SymlinkPath(cred_, "/a/b", "/abs").ok());
+  EXPECT_EQ(fs_->Stat(cred_, "/a/rel")->ino(), st->ino());
+  EXPECT_EQ(fs_->Stat(cred_, "/abs/file")->ino(), st->ino());
+  EXPECT_EQ(fs_->Stat(cred_, "/abs/../b/file")->ino(), st->ino()) << ".. of the link's target";
+  EXPECT_EQ(fs_->Stat(cred_, "/a/rel", false)->type(), mds::SYMLINK);
+  EXPECT_EQ(*fs_->ReadlinkPath(cred_, "/a/rel"), "b/file");
+  ASSERT_TRUE(fs_->SymlinkPath(cred_, "/loop2", "/loop1").ok());
+  ASSERT_TRUE(fs_->SymlinkPath(cred_, "/loop1", "/loop2").ok());
+  EXPECT_EQ(ErrnoOf(fs_->Stat(cred_, "/loop1").status()), ELOOP);
+
+  // Rename (plain, no-replace), link, listing, unlink, rmdir.
+  auto x = fs_->OpenPath(cred_, "/a/y", O_CREAT | O_WRONLY);
+  ASSERT_TRUE(x.ok());
+  ASSERT_TRUE(fs_->Close(*x).ok());
+  EXPECT_EQ(ErrnoOf(fs_->RenamePath(cred_, "/a/y", "/a/rel", 1)), EEXIST);
+  ASSERT_TRUE(fs_->RenamePath(cred_, "/a/y", "/a/b/z").ok());
+  ASSERT_TRUE(fs_->LinkPath(cred_, "/a/b/z", "/a/hard").ok());
+  EXPECT_EQ(fs_->Stat(cred_, "/a/hard")->nlink(), 2u);
+  auto listing = fs_->ListDir(cred_, "/a/b");
+  ASSERT_TRUE(listing.ok()) << listing.status().ToString();
+  EXPECT_THAT(Names(*listing), ::testing::UnorderedElementsAre(".", "..", "file", "z"));
+  EXPECT_EQ(ErrnoOf(fs_->RmdirPath(cred_, "/a/b")), ENOTEMPTY);
+  ASSERT_TRUE(fs_->UnlinkPath(cred_, "/a/b/z").ok());
+  ASSERT_TRUE(fs_->UnlinkPath(cred_, "/a/b/file").ok());
+  ASSERT_TRUE(fs_->RmdirPath(cred_, "/a/b").ok());
+  EXPECT_EQ(ErrnoOf(fs_->Stat(cred_, "/abs").status()), ENOENT) << "dangling link";
+  EXPECT_EQ(ErrnoOf(fs_->Stat(cred_, "/abs", false).status()), 0);
+}
+
+TEST_F(ClientNamespaceTest, InodeCallsXattrsLayoutsAccessAndStatfs) {
+  auto dir = fs_->Mkdir(cred_, Client::kRootIno, "d", 0750);
+  ASSERT_TRUE(dir.ok()) << dir.status().ToString();
+  auto found = fs_->Lookup(cred_, Client::kRootIno, "d");
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(found->ino(), dir->ino());
+  ASSERT_TRUE(fs_->Setxattr(cred_, dir->ino(), "user.k", "v1").ok());
+  EXPECT_EQ(*fs_->Getxattr(cred_, dir->ino(), "user.k"), "v1");
+  EXPECT_EQ(ErrnoOf(fs_->Setxattr(cred_, dir->ino(), "user.k", "v2", XATTR_CREATE)), EEXIST);
+  EXPECT_THAT(*fs_->Listxattr(cred_, dir->ino()), ::testing::Contains("user.k"));
+  ASSERT_TRUE(fs_->Removexattr(cred_, dir->ino(), "user.k").ok());
+  EXPECT_EQ(ErrnoOf(fs_->Getxattr(cred_, dir->ino(), "user.k").status()), ENODATA);
+
+  auto layout = fs_->SetLayout(cred_, dir->ino(), 128 * 1024, 2);
+  ASSERT_TRUE(layout.ok()) << layout.status().ToString();
+  auto created = fs_->Create(cred_, dir->ino(), "f", 0600, O_RDWR | O_CREAT);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  EXPECT_EQ(created->first.layout().stripe_size(), 128u * 1024);
+  EXPECT_LE(created->first.layout().objects_size(), 2);
+  ASSERT_TRUE(fs_->Close(created->second).ok());
+
+  client::SetAttrs attrs;
+  attrs.mode = 0700;
+  attrs.size = 1000;
+  auto set = fs_->Setattr(cred_, created->first.ino(), attrs);
+  ASSERT_TRUE(set.ok()) << set.status().ToString();
+  EXPECT_EQ(set->mode(), 0700u);
+  EXPECT_EQ(set->size(), 1000u);
+  EXPECT_TRUE(fs_->Access(cred_, created->first.ino(), R_OK | W_OK).ok());
+  auto page = fs_->Readdir(cred_, dir->ino(), 0, 0, true);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->entries.size(), 1u);
+  ASSERT_TRUE(page->entries[0].inode.has_value());
+  EXPECT_EQ(page->entries[0].inode->size(), 1000u);
+  auto node = fs_->Mknod(cred_, dir->ino(), "fifo", S_IFIFO | 0644, 0);
+  ASSERT_TRUE(node.ok()) << node.status().ToString();
+  EXPECT_EQ(node->type(), mds::FIFO);
+
+  for (int i = 0; i < 100; ++i) {
+    auto stats = fs_->Statfs(cred_);
+    ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+    if (stats->osts_counted == WeftCluster::kOsts) {
+      EXPECT_GT(stats->bytes_total, 0u);
+      EXPECT_GE(stats->bytes_total, stats->bytes_free);
+      EXPECT_GT(stats->inodes_total, 0u);
+      EXPECT_GT(fs_->config_generation(), 0u);
+      return;
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  ADD_FAILURE() << "statfs never counted all four OSTs";
+}
+
+}  // namespace
+}  // namespace weft::test
