@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "client/file_helpers.h"
 #include "client/striping.h"
@@ -57,6 +58,7 @@ Task<Result<size_t>> FileIo::Pread(File& file, char* buf, size_t len, uint64_t o
     co_return Status(StatusCode::kInvalidArgument,
                      "file " + std::to_string(state.ino) + " is open write-only (EBADF in POSIX)");
   }
+  WEFT_CO_RETURN_IF_ERROR(co_await Flush(state));
   if (offset >= state.size || len == 0) co_return size_t{0};
   len = static_cast<size_t>(std::min<uint64_t>(len, state.size - offset));
   bool sequential = offset == state.last_read_end;
@@ -97,13 +99,8 @@ Task<void> FileIo::WritePiece(OstLink ost, uint32_t ost_index, oss::ObjectId id,
   group->Done(reply.status().WithContext("writing " + ObjectName(ost_index, id)));
 }
 
-Task<Result<size_t>> FileIo::Pwrite(File& file, const char* buf, size_t len, uint64_t offset) {
-  InodeState& state = *file.state;
-  WEFT_CO_RETURN_IF_ERROR(CheckOpen(file, file.closed_));
-  WEFT_CO_RETURN_IF_ERROR(CheckLayout(state));
-  WEFT_CO_RETURN_IF_ERROR(CheckWritable(file));
-  if ((file.flags_ & O_APPEND) != 0) offset = state.size;
-  if (len == 0) co_return size_t{0};
+Task<Status> FileIo::WriteStriped(InodeState& state, const char* buf, size_t len,
+                                  uint64_t offset) {
   std::vector<StripePiece> pieces =
       SplitRange(GeometryOf(state.layout), offset, len, cluster_.options().max_rpc_size);
   std::vector<OstLink> links;
@@ -111,8 +108,6 @@ Task<Result<size_t>> FileIo::Pwrite(File& file, const char* buf, size_t len, uin
     WEFT_CO_ASSIGN_OR_RETURN(OstLink link, co_await cluster_.Ost(OstOf(state.layout, p.stripe)));
     links.push_back(link);
   }
-  state.ra_data.clear();
-  ++state.changes;
   WaitGroup group(cluster_.loop());
   for (size_t i = 0; i < pieces.size(); ++i) {
     const StripePiece& p = pieces[i];
@@ -126,11 +121,52 @@ Task<Result<size_t>> FileIo::Pwrite(File& file, const char* buf, size_t len, uin
   Status written = co_await group.Wait();
   state.ra_data.clear();  // a fetch that ran while the pieces were in flight may hold old bytes
   ++state.changes;
-  WEFT_CO_RETURN_IF_ERROR(written);
+  co_return written;
+}
+
+Task<Status> FileIo::Flush(InodeState& state) {
+  co_await state.flush_lock->Acquire();
+  std::string data = std::move(state.gather);
+  state.gather.clear();
+  uint64_t offset = state.gather_offset;
+  Status st;
+  if (!data.empty()) {
+    st = co_await WriteStriped(state, data.data(), data.size(), offset);
+    if (!st.ok()) {
+      st = st.WithContext("an earlier write of " + std::to_string(data.size()) +
+                          " bytes at offset " + std::to_string(offset) + " (gathered) failed");
+      if (state.write_error.ok()) state.write_error = st;
+    }
+  }
+  state.flush_lock->Release();
+  co_return st;
+}
+
+Task<Result<size_t>> FileIo::Pwrite(File& file, const char* buf, size_t len, uint64_t offset) {
+  InodeState& state = *file.state;
+  WEFT_CO_RETURN_IF_ERROR(CheckOpen(file, file.closed_));
+  WEFT_CO_RETURN_IF_ERROR(CheckLayout(state));
+  WEFT_CO_RETURN_IF_ERROR(CheckWritable(file));
+  if ((file.flags_ & O_APPEND) != 0) offset = state.size;
+  if (len == 0) co_return size_t{0};
+  const size_t max = cluster_.options().max_rpc_size;
+  bool small = cluster_.options().gather_writes && len < max;
+  bool follows = !state.gather.empty() && offset == state.gather_offset + state.gather.size() &&
+                 state.gather.size() + len <= max;
+  if (!(small && follows)) WEFT_CO_RETURN_IF_ERROR(co_await Flush(state));
+  if (small) {
+    if (state.gather.empty()) state.gather_offset = offset;
+    state.gather.append(buf, len);
+    state.ra_data.clear();
+    ++state.changes;
+  } else {
+    WEFT_CO_RETURN_IF_ERROR(co_await WriteStriped(state, buf, len, offset));
+  }
   if (offset + len > state.size) {
     state.size = offset + len;
     state.size_unreported = true;
   }
+  if (state.gather.size() >= max) WEFT_CO_RETURN_IF_ERROR(co_await Flush(state));
   co_return len;
 }
 
@@ -153,6 +189,9 @@ Task<void> FileIo::SyncObjects(uint32_t ost_index, std::vector<oss::ObjectId> id
 Task<Status> FileIo::Fsync(File& file) {
   InodeState& state = *file.state;
   WEFT_CO_RETURN_IF_ERROR(CheckOpen(file, file.closed_));
+  Status flushed = co_await Flush(state);
+  if (!state.write_error.ok()) co_return std::exchange(state.write_error, Status());
+  WEFT_CO_RETURN_IF_ERROR(flushed);
   std::map<uint32_t, std::vector<oss::ObjectId>> by_ost;
   for (uint32_t stripe : state.unsynced) {
     by_ost[OstOf(state.layout, stripe)].push_back(ObjectOf(state.layout, stripe));

@@ -37,6 +37,12 @@ struct InodeState {
   uint64_t last_read_end = 0;
   uint64_t changes = 0;  // bumped by writes, truncates and opens: a fetch that overlapped one
                          // is not kept
+  // Write gathering: small sequential writes not sent yet, bytes [gather_offset,
+  // gather_offset + gather.size()); flush_lock is held while they are sent.
+  uint64_t gather_offset = 0;
+  std::string gather;
+  std::unique_ptr<AsyncSemaphore> flush_lock;
+  Status write_error;  // a gathered write that failed, for the next fsync or close
   int opens = 0;
 };
 
@@ -73,7 +79,9 @@ class FileIo {
   Task<Status> Close(FileHandle file);
   // Up to `len` bytes at `offset`: short only at the end of the file; holes read as zeros.
   Task<Result<size_t>> Pread(File& file, char* buf, size_t len, uint64_t offset);
-  // All `len` bytes at `offset`, or an error (some pieces may then have been written).
+  // All `len` bytes at `offset`, or an error (some pieces may then have been written). A write
+  // smaller than max_rpc_size may be gathered: kept and sent with the writes that follow it,
+  // before any other call on the file (docs/client.md).
   Task<Result<size_t>> Pwrite(File& file, const char* buf, size_t len, uint64_t offset);
   // OSS Sync of every object written since the last sync, then the size to the MDS.
   // (file_io.cc; opening, closing and sizes are in file_open.cc)
@@ -87,6 +95,9 @@ class FileIo {
 
  private:
   FileHandle Attach(const Inode& inode, const Credentials& cred, uint32_t flags);
+  // Sends the gathered writes of the inode, if any.
+  Task<Status> Flush(InodeState& state);
+  Task<Status> WriteStriped(InodeState& state, const char* buf, size_t len, uint64_t offset);
   // Reads [offset, offset + len) of the file from the OSTs. REQUIRES: inside the size.
   Task<Status> ReadStriped(InodeState& state, char* buf, size_t len, uint64_t offset);
   // Drops the readahead of an open inode (its bytes changed).

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "client/file_helpers.h"
 #include "client/file_io.h"
@@ -45,7 +46,10 @@ Status CheckOpenable(const Inode& inode, uint32_t flags) {
 
 FileHandle FileIo::Attach(const Inode& inode, const Credentials& cred, uint32_t flags) {
   std::shared_ptr<InodeState>& state = open_[inode.ino()];
-  if (!state) state = std::make_shared<InodeState>();
+  if (!state) {
+    state = std::make_shared<InodeState>();
+    state->flush_lock = std::make_unique<AsyncSemaphore>(cluster_.loop(), 1);
+  }
   state->ino = inode.ino();
   state->type = inode.type();
   state->layout = inode.layout();
@@ -108,8 +112,9 @@ Task<Status> FileIo::Close(FileHandle file) {
   }
   file->closed_ = true;
   InodeState& state = *file->state;
-  Status st;
-  if (state.size_unreported) st = co_await ReportSize(file->cred_, state);
+  Status st = co_await Flush(state);
+  if (!state.write_error.ok()) st = std::exchange(state.write_error, Status());
+  if (st.ok() && state.size_unreported) st = co_await ReportSize(file->cred_, state);
   if (--state.opens == 0) open_.erase(state.ino);
   co_return st;
 }
@@ -179,6 +184,11 @@ Task<Status> FileIo::Ftruncate(File& file, uint64_t size) {
 }
 
 Task<Status> FileIo::Truncate(const Credentials& cred, uint64_t ino, uint64_t size) {
+  auto open = open_.find(ino);
+  if (open != open_.end()) {
+    std::shared_ptr<InodeState> state = open->second;  // Flush may see the last close
+    WEFT_CO_RETURN_IF_ERROR(co_await Flush(*state));
+  }
   WEFT_CO_ASSIGN_OR_RETURN(Inode inode, co_await meta_.SetSize(cred, ino, size));
   auto it = open_.find(ino);
   if (it != open_.end()) {

@@ -39,6 +39,11 @@ struct ClientOptions {
   // 0: off). Kept per open inode, dropped at every open and by this client's writes and
   // truncates of the file.
   size_t readahead = size_t{4} << 20;
+  // Write gathering: a write smaller than max_rpc_size is kept and sent together with the
+  // sequential writes that follow it, in RPCs of up to max_rpc_size, before any other call on
+  // the file (read, fsync, close, truncate, a write elsewhere). Its error, if sending fails,
+  // comes back from that call, and from the next fsync or close.
+  bool gather_writes = true;
 };
 
 // Ok if the options can work; kInvalidArgument naming the bad field otherwise.

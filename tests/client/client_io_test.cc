@@ -65,14 +65,14 @@ TEST_F(ClientIoTest, RandomWritesReadsAndTruncatesMatchAReferenceAcrossFourStrip
   ref.replace(50, a.size(), a);
   ref.replace(2 * kS + 7, b.size(), b);
   ref.resize(2 * kS + 7 + b.size());
-  std::set<std::pair<uint32_t, uint64_t>> expect = {{ost_of(0), 0}, {ost_of(2), 2}};
-  EXPECT_EQ(cluster_.ObjectsOf(ino), expect);
   std::string got(ref.size() + 500, 'x');
   auto n = fs_->Pread(f, got.data(), got.size(), 0);
   ASSERT_TRUE(n.ok()) << n.status().ToString();
   ASSERT_EQ(*n, ref.size()) << "short at the end of the file";
   got.resize(*n);
   ASSERT_TRUE(got == ref) << "holes read as zeros";
+  std::set<std::pair<uint32_t, uint64_t>> expect = {{ost_of(0), 0}, {ost_of(2), 2}};
+  EXPECT_EQ(cluster_.ObjectsOf(ino), expect);
 
   // Random writes across stripe boundaries and rows, reads and truncates.
   for (int op = 0; op < 60; ++op) {
@@ -164,6 +164,28 @@ TEST_F(ClientIoTest, FsyncReportsTheSizeAndOTruncEmptiesTheObjects) {
       << "a closed file refuses I/O";
 }
 
+// Small sequential writes are gathered: nothing reaches the OSTs until a call on the file
+// (here fsync) sends them, in RPCs of up to max_rpc_size.
+TEST_F(ClientIoTest, SmallSequentialWritesAreGatheredUntilTheNextCall) {
+  FileHandle f = CreateStriped("/gathered");
+  ASSERT_NE(f, nullptr);
+  uint64_t ino = fs_->FileIno(f);
+  std::string ref;
+  for (int i = 0; i < 40; ++i) {
+    std::string chunk(4096, static_cast<char>('a' + i % 26));
+    ASSERT_TRUE(fs_->Pwrite(f, chunk.data(), chunk.size(), ref.size()).ok());
+    ref += chunk;
+  }
+  EXPECT_TRUE(cluster_.ObjectsOf(ino).empty()) << "160 KiB in 4 KiB writes, none sent yet";
+  EXPECT_EQ(fs_->Getattr(cred_, ino)->size(), ref.size()) << "the client knows the size";
+  ASSERT_TRUE(fs_->Fsync(f).ok());
+  EXPECT_EQ(cluster_.ObjectsOf(ino).size(), 3u) << "160 KiB over 64 KiB stripes: three objects";
+  std::string back(ref.size(), 'x');
+  ASSERT_EQ(*fs_->Pread(f, back.data(), back.size(), 0), ref.size());
+  EXPECT_TRUE(back == ref);
+  ASSERT_TRUE(fs_->Close(f).ok());
+}
+
 // OSTs 2 and 3 go away; a write over all four stripes waits for them and completes once their
 // OSS is back, and the data reads back.
 TEST_F(ClientIoTest, CallsToARestartedServerWaitAndComplete) {
@@ -171,7 +193,7 @@ TEST_F(ClientIoTest, CallsToARestartedServerWaitAndComplete) {
   ASSERT_NE(f, nullptr);
   cluster_.KillOss(1);
   std::mt19937_64 rng(1);
-  std::string data = Random(rng, 4 * kS + 10);
+  std::string data = Random(rng, 16 * kS + 10);  // over max_rpc_size: sent at once, not gathered
   Result<size_t> written = Status(StatusCode::kInternal, "not run");
   std::thread writer([&] { written = fs_->Pwrite(f, data.data(), data.size(), 0); });
   std::this_thread::sleep_for(1500ms);
