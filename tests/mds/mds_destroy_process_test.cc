@@ -13,6 +13,10 @@ namespace {
 
 using ::testing::HasSubstr;
 
+Task<Result<mgs::GetConfigReply>> GetConfig(mgs::MgsService::Stub* stub) {
+  co_return co_await stub->GetConfig(mgs::GetConfigRequest());
+}
+
 class MdsDestroyTest : public MdsProcessTest {
  protected:
   std::string Ost() const { return dir_.path() + "/ost0"; }
@@ -89,6 +93,23 @@ class MdsDestroyTest : public MdsProcessTest {
     return value.ok() && orphan.ParseFromString(*value) && orphan.reason() == mds::Orphan::DESTROY;
   }
 
+  // Waits until the MGS reports OST 0 DOWN, and a little longer for the MDS to hear of it.
+  void WaitOstDown() {
+    MgsTestClient mgs(mgs_port_);
+    for (int i = 0; i < 100; ++i) {
+      auto config = mgs.Run(GetConfig(&mgs.stub()));
+      ASSERT_TRUE(config.ok()) << config.status().ToString();
+      for (const auto& t : config->targets()) {
+        if (t.type() == mgs::OST && t.state() == mgs::DOWN) {
+          std::this_thread::sleep_for(300ms);
+          return;
+        }
+      }
+      std::this_thread::sleep_for(100ms);
+    }
+    FAIL() << "the MGS never marked the stopped OST down";
+  }
+
   uint16_t oss_port_ = FreePort();
 };
 
@@ -118,7 +139,7 @@ TEST_F(MdsDestroyTest, UnlinkDestroysTheObjectOnTheOst) {
 // The OSS is down when the file goes: the item stays queued across an MDS restart, and the
 // object goes once the OSS is back.
 TEST_F(MdsDestroyTest, AQueuedDestroyWaitsForItsOssAcrossAnMdsRestart) {
-  ASSERT_NO_FATAL_FAILURE(StartMgs(/*down_after_ms=*/1000));
+  ASSERT_NO_FATAL_FAILURE(StartMgs(/*down_after_ms=*/500));
   ASSERT_NO_FATAL_FAILURE(MkfsOst());
   ASSERT_NO_FATAL_FAILURE(Mkfs());
   auto oss = StartOss();
@@ -131,9 +152,10 @@ TEST_F(MdsDestroyTest, AQueuedDestroyWaitsForItsOssAcrossAnMdsRestart) {
     ASSERT_NO_FATAL_FAILURE(WriteObject(ino));
     oss->Signal(SIGTERM);
     ASSERT_EQ(oss->Wait(20s), 0) << oss->err();
+    ASSERT_NO_FATAL_FAILURE(WaitOstDown());
     ASSERT_TRUE(client.Run(Unlink(client.stub(), kRoot, "doomed")).ok());
   }
-  std::this_thread::sleep_for(1500ms);  // the worker tries (and fails, or waits) meanwhile
+  std::this_thread::sleep_for(1000ms);  // the worker looks at the item meanwhile, and waits
   mds->Signal(SIGTERM);
   ASSERT_EQ(mds->Wait(20s), 0) << mds->err();
   EXPECT_TRUE(ObjectExists(ino));
