@@ -206,6 +206,23 @@ TEST_F(ClientIoTest, CallsToARestartedServerWaitAndComplete) {
   EXPECT_TRUE(back == data);
   ASSERT_TRUE(fs_->Fsync(f).ok());
   ASSERT_TRUE(fs_->Close(f).ok());
+
+  // A gathered write whose OST stays down: Pwrite succeeded, fsync reports the failure (once),
+  // naming the gathered write.
+  auto quick = cluster_.Mount(2s);
+  ASSERT_TRUE(quick.ok()) << quick.status().ToString();
+  auto g = (*quick)->OpenPath(cred_, "/restart", O_WRONLY);
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  auto layout = (*quick)->GetLayout(cred_, (*quick)->FileIno(*g));
+  ASSERT_TRUE(layout.ok());
+  uint64_t stripe = 0;  // a stripe on OST 2 or 3, which the second weft-oss serves
+  while (layout->layout().objects(static_cast<int>(stripe)).ost_index() < 2) ++stripe;
+  cluster_.KillOss(1);
+  ASSERT_TRUE((*quick)->Pwrite(*g, "late", 4, stripe * kS).ok()) << "gathered: nothing sent yet";
+  Status synced = (*quick)->Fsync(*g);
+  EXPECT_EQ(synced.code(), StatusCode::kRpcDeadlineExceeded) << synced.ToString();
+  EXPECT_NE(synced.message().find("gathered"), std::string::npos) << synced.ToString();
+  EXPECT_TRUE((*quick)->Close(*g).ok()) << "the error was reported once";
 }
 
 }  // namespace
