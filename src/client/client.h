@@ -14,8 +14,8 @@
 // Threading: every method may be called from any thread, concurrently; calls run on the
 // client's own event loop thread, which owns the connections (one RpcClient). A FileHandle
 // may be used from several threads, but POSIX says nothing of concurrent writes to one range.
-// Ownership: a FileHandle must be Closed before the Client is destroyed (a size it wrote and
-// has not reported is otherwise lost to the MDS).
+// Ownership: a FileHandle must be Closed before the Client is destroyed (otherwise its gathered
+// writes are never sent and the size it wrote never reaches the MDS).
 #pragma once
 
 #include <cstdint>
@@ -103,7 +103,8 @@ class Client {
   // --- open files ---
   // Up to len bytes at offset; fewer only at the end of the file. Holes read as zeros.
   Result<size_t> Pread(const FileHandle& file, void* buf, size_t len, uint64_t offset);
-  // All len bytes at offset (O_APPEND: at the end), or an error.
+  // All len bytes at offset (O_APPEND: at the end), or an error. A write smaller than
+  // max_rpc_size may be gathered and sent by the next call on the file (docs/client.md).
   Result<size_t> Pwrite(const FileHandle& file, const void* buf, size_t len, uint64_t offset);
   // Data on disk on every OST written to, and the size recorded by the MDS.
   Status Fsync(const FileHandle& file);
