@@ -1,6 +1,10 @@
 // The MdtStore contract, run against both stores; then what only RocksMdtStore promises.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include "mdt_fixture.h"
 
 namespace weft::mds::test {
@@ -80,6 +84,36 @@ TYPED_TEST(MdtStoreTest, ScanStopsWhenVisitorSaysSo) {
   EXPECT_EQ(seen, 3);
 }
 
+TYPED_TEST(MdtStoreTest, AppliedBatchIsVisibleAtOnceAndSyncSucceeds) {
+  WriteBatch batch;
+  batch.Put(Family::kDentries, "a", "1");
+  batch.Put(Family::kInodes, "b", "2");
+  ASSERT_TRUE(this->store->Apply(batch).ok());
+  EXPECT_EQ(*this->store->Get(Family::kDentries, "a"), "1");
+  EXPECT_EQ(*this->store->Get(Family::kInodes, "b"), "2");
+  ASSERT_TRUE(this->store->Sync().ok());
+  ASSERT_TRUE(this->store->Sync().ok());  // nothing new to sync
+}
+
+// Group commit: many threads applying and syncing at once all finish, with everything applied.
+TYPED_TEST(MdtStoreTest, ConcurrentApplyAndSyncAllComplete) {
+  constexpr int kThreads = 8, kEach = 40;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([this, t, &failures] {
+      for (int i = 0; i < kEach; ++i) {
+        WriteBatch batch;
+        batch.Put(Family::kMeta, "k" + std::to_string(t * kEach + i), "v");
+        if (!this->store->Apply(batch).ok() || !this->store->Sync().ok()) ++failures;
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(this->Keys(Family::kMeta, "", "k").size(), size_t{kThreads * kEach});
+}
+
 TEST(RocksMdtStoreTest, ReopenKeepsEverything) {
   TempDir dir;
   {
@@ -92,6 +126,47 @@ TEST(RocksMdtStoreTest, ReopenKeepsEverything) {
   auto store = RocksMdtStore::Open(dir.path() + "/db", RocksMdtStore::OpenMode::kExisting);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   EXPECT_EQ(*(*store)->Get(Family::kXattrs, "k"), "v");
+}
+
+TEST(RocksMdtStoreTest, AppliedAndSyncedBatchesSurviveReopen) {
+  TempDir dir;
+  {
+    auto store = RocksMdtStore::Open(dir.path() + "/db", RocksMdtStore::OpenMode::kCreate);
+    ASSERT_TRUE(store.ok());
+    WriteBatch batch;
+    batch.Put(Family::kOrphans, "o", "1");
+    ASSERT_TRUE((*store)->Apply(batch).ok());
+    ASSERT_TRUE((*store)->Sync().ok());
+  }
+  auto store = RocksMdtStore::Open(dir.path() + "/db", RocksMdtStore::OpenMode::kExisting);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_EQ(*(*store)->Get(Family::kOrphans, "o"), "1");
+}
+
+// The bulk-load mode (sync off) still keeps everything once the store is closed.
+TEST(RocksMdtStoreTest, BulkLoadWithoutSyncKeepsEverythingAfterClose) {
+  TempDir dir;
+  {
+    RocksMdtStore::Options options;
+    options.sync = false;
+    auto store =
+        RocksMdtStore::Open(dir.path() + "/db", RocksMdtStore::OpenMode::kCreate, options);
+    ASSERT_TRUE(store.ok());
+    for (int i = 0; i < 100; ++i) {
+      WriteBatch batch;
+      batch.Put(Family::kDentries, "d" + std::to_string(i), "v");
+      ASSERT_TRUE((*store)->Commit(batch).ok());
+      ASSERT_TRUE((*store)->Sync().ok());
+    }
+  }
+  auto store = RocksMdtStore::Open(dir.path() + "/db", RocksMdtStore::OpenMode::kExisting);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  int n = 0;
+  ASSERT_TRUE((*store)
+                  ->Scan(Family::kDentries, "", "d",
+                         [&n](std::string_view, std::string_view) { return ++n > 0; })
+                  .ok());
+  EXPECT_EQ(n, 100);
 }
 
 TEST(RocksMdtStoreTest, OpenExistingOfMissingDatabaseNamesThePath) {

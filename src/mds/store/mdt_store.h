@@ -4,8 +4,8 @@
 // xattrs, orphans, meta. The store offers point reads, ordered scans, and atomic, durable
 // write batches; it knows nothing of what the keys mean (src/mds/keys.h does).
 //
-// Threading: every method may be called from any thread concurrently. A committed batch is
-// visible to reads that start after Commit returns, all of it or none of it.
+// Threading: every method may be called from any thread concurrently. A committed (or applied)
+// batch is visible to reads that start after Commit (Apply) returns, all of it or none of it.
 #pragma once
 
 #include <cstdint>
@@ -63,6 +63,15 @@ class MdtStore {
 
   // Applies `batch` atomically; on return ok it is durable (the log is synced).
   virtual Status Commit(const WriteBatch& batch) = 0;
+
+  // Group commit in two steps, so that a caller can let go of its locks before it waits for
+  // the disk. Apply applies `batch` atomically and makes it visible at once, but not durable:
+  // a crash before the next Sync may lose it, and then every batch applied after it too
+  // (recovery keeps a prefix of the applied batches, never a batch without those before it).
+  virtual Status Apply(const WriteBatch& batch) = 0;
+  // Returns ok once every batch applied before the call began is durable. Concurrent callers
+  // share one log sync. Cheap when nothing is waiting to be synced.
+  virtual Status Sync() = 0;
 };
 
 }  // namespace weft::mds

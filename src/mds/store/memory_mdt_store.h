@@ -17,6 +17,8 @@ class MemoryMdtStore : public MdtStore {
   Status Scan(Family family, std::string_view from, std::string_view prefix,
               const ScanVisitor& visit) override;
   Status Commit(const WriteBatch& batch) override;
+  Status Apply(const WriteBatch& batch) override { return Commit(batch); }
+  Status Sync() override { return Status::Ok(); }
 
  private:
   using Map = std::map<std::string, std::string, std::less<>>;

@@ -23,7 +23,7 @@ std::string_view ToView(const rocksdb::Slice& s) { return std::string_view(s.dat
 }  // namespace
 
 Result<std::unique_ptr<RocksMdtStore>> RocksMdtStore::Open(const std::string& path,
-                                                          OpenMode mode) {
+                                                          OpenMode mode, Options store_options) {
   std::error_code ec;
   if (mode == OpenMode::kExisting && !std::filesystem::exists(path + "/CURRENT", ec)) {
     return Status(StatusCode::kNotFound, "no MDT database at " + path + " (run mkfs first)");
@@ -42,14 +42,20 @@ Result<std::unique_ptr<RocksMdtStore>> RocksMdtStore::Open(const std::string& pa
   delete handles[0];  // the default family is unused
   handles.erase(handles.begin());
   return std::unique_ptr<RocksMdtStore>(
-      new RocksMdtStore(path, std::move(db), std::move(handles)));
+      new RocksMdtStore(path, store_options, std::move(db), std::move(handles)));
 }
 
-RocksMdtStore::RocksMdtStore(std::string path, std::unique_ptr<rocksdb::DB> db,
+RocksMdtStore::RocksMdtStore(std::string path, Options options, std::unique_ptr<rocksdb::DB> db,
                              std::vector<rocksdb::ColumnFamilyHandle*> handles)
-    : path_(std::move(path)), db_(std::move(db)), handles_(std::move(handles)) {}
+    : path_(std::move(path)),
+      options_(options),
+      db_(std::move(db)),
+      handles_(std::move(handles)) {}
 
 RocksMdtStore::~RocksMdtStore() {
+  db_->SyncWAL().PermitUncheckedError();
+  // After a bulk load, write the tables now, so that the next open need not replay the log.
+  if (!options_.sync) db_->Flush(rocksdb::FlushOptions(), handles_).PermitUncheckedError();
   for (rocksdb::ColumnFamilyHandle* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
   db_->Close().PermitUncheckedError();
 }
@@ -83,6 +89,21 @@ Status RocksMdtStore::Scan(Family family, std::string_view from, std::string_vie
 }
 
 Status RocksMdtStore::Commit(const WriteBatch& batch) {
+  return Write(batch, options_.sync);
+}
+
+Status RocksMdtStore::Apply(const WriteBatch& batch) {
+  applying_.fetch_add(1);
+  Status st = Write(batch, false);
+  uint64_t seq = db_->GetLatestSequenceNumber();
+  uint64_t prev = applied_seq_.load();
+  while (prev < seq && !applied_seq_.compare_exchange_weak(prev, seq)) {
+  }
+  applying_.fetch_sub(1);  // after applied_seq_ covers this batch: see Sync
+  return st;
+}
+
+Status RocksMdtStore::Write(const WriteBatch& batch, bool sync) {
   rocksdb::WriteBatch wb;
   for (const WriteBatch::Op& op : batch.ops()) {
     rocksdb::ColumnFamilyHandle* cf = handles_[static_cast<int>(op.family)];
@@ -91,9 +112,39 @@ Status RocksMdtStore::Commit(const WriteBatch& batch) {
     if (!s.ok()) return Error("batch", s.ToString());
   }
   rocksdb::WriteOptions options;
-  options.sync = true;
+  options.sync = sync;
   rocksdb::Status s = db_->Write(options, &wb);
   if (!s.ok()) return Error("commit", s.ToString());
+  return Status::Ok();
+}
+
+// Group commit: the caller that finds no sync running syncs the log for everyone; callers that
+// arrive meanwhile wait for it, and then for one more if it began before their batches.
+//
+// What must be synced: every batch applied so far. While an Apply is running, its batch may be
+// visible already without being counted in applied_seq_, so everything visible counts. Batches
+// Commit wrote with sync=true are durable already and never make a reader wait.
+Status RocksMdtStore::Sync() {
+  if (!options_.sync) return Status::Ok();
+  uint64_t target =
+      applying_.load() > 0 ? db_->GetLatestSequenceNumber() : applied_seq_.load();
+  if (synced_seq_.load() >= target) return Status::Ok();
+  std::unique_lock lock(sync_mu_);
+  while (synced_seq_ < target) {
+    if (syncing_) {
+      sync_done_.wait(lock);
+      continue;
+    }
+    syncing_ = true;
+    uint64_t covers = db_->GetLatestSequenceNumber();
+    lock.unlock();
+    rocksdb::Status s = db_->SyncWAL();
+    lock.lock();
+    syncing_ = false;
+    if (s.ok() && covers > synced_seq_.load()) synced_seq_.store(covers);
+    sync_done_.notify_all();
+    if (!s.ok()) return Error("log sync", s.ToString());
+  }
   return Status::Ok();
 }
 

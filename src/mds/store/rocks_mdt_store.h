@@ -2,11 +2,17 @@
 //
 // Every Commit is one rocksdb::WriteBatch written with WriteOptions::sync, so what Commit
 // acknowledged survives kill -9 and power loss; RocksDB groups concurrent syncs into one.
+// Apply writes without the sync; Sync then syncs the log (SyncWAL) once for every caller
+// waiting at the time, and for every batch applied before it began.
 //
 // Threading: as MdtStore. Only one process may open a database at a time.
 #pragma once
 
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -26,26 +32,51 @@ class RocksMdtStore : public MdtStore {
     kExisting,  // serve: the database and its families must exist
   };
 
+  struct Options {
+    // false: neither Commit nor Sync syncs the log; it is synced, and the memtables flushed to
+    // tables, once, when the store closes. For bulk loads by offline tools (a crash midway
+    // loses the load); never for a serving MDS, whose replies promise durability.
+    bool sync = true;
+  };
+
   // Opens the database at `path`. Errors (kIoError, kNotFound for kExisting on a missing
   // database) name the path.
-  static Result<std::unique_ptr<RocksMdtStore>> Open(const std::string& path, OpenMode mode);
-  ~RocksMdtStore() override;
+  static Result<std::unique_ptr<RocksMdtStore>> Open(const std::string& path, OpenMode mode,
+                                                     Options options);
+  static Result<std::unique_ptr<RocksMdtStore>> Open(const std::string& path, OpenMode mode) {
+    return Open(path, mode, Options());
+  }
+  ~RocksMdtStore() override;  // syncs what was applied, then closes
 
   Result<std::string> Get(Family family, std::string_view key) override;
   Status Scan(Family family, std::string_view from, std::string_view prefix,
               const ScanVisitor& visit) override;
   Status Commit(const WriteBatch& batch) override;
+  Status Apply(const WriteBatch& batch) override;
+  Status Sync() override;
 
   const std::string& path() const { return path_; }
 
  private:
-  RocksMdtStore(std::string path, std::unique_ptr<rocksdb::DB> db,
+  RocksMdtStore(std::string path, Options options, std::unique_ptr<rocksdb::DB> db,
                 std::vector<rocksdb::ColumnFamilyHandle*> handles);
   Status Error(const char* what, const std::string& detail) const;
+  Status Write(const WriteBatch& batch, bool sync);
 
   std::string path_;
+  Options options_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // indexed by Family; owned, closed first
+
+  // Group sync: one caller at a time runs SyncWAL for all; the others wait for it.
+  std::mutex sync_mu_;
+  std::condition_variable sync_done_;
+  bool syncing_ = false;  // guarded by sync_mu_
+  // Every sequence number up to this is durable. Written under sync_mu_; read without it by
+  // Sync's fast path.
+  std::atomic<uint64_t> synced_seq_{0};
+  std::atomic<int> applying_{0};          // Apply calls under way
+  std::atomic<uint64_t> applied_seq_{0};  // covers every batch Apply has finished writing
 };
 
 }  // namespace weft::mds
