@@ -64,6 +64,9 @@ Result<std::vector<DestroyItem>> Mdt::PendingDestroys(size_t max, uint64_t after
                                       }
                                       return items.size() < max;
                                     }));
+  // An unlink applies its orphan before it syncs it (Txn::Apply): no object may be destroyed
+  // for an unlink a crash could still take back.
+  WEFT_RETURN_IF_ERROR(store_->Sync());
   return items;
 }
 

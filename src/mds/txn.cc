@@ -31,6 +31,11 @@ void Txn::CountInodes(uint64_t locked_ino, int64_t delta) {
 }
 
 Status Txn::Commit(const ReplyTag* tag, const google::protobuf::MessageLite& reply) {
+  WEFT_RETURN_IF_ERROR(Apply(tag, reply));
+  return Durable();
+}
+
+Status Txn::Apply(const ReplyTag* tag, const google::protobuf::MessageLite& reply) {
   for (const auto& [stripe, delta] : counts_) {
     std::string value;
     AppendU64(&value, static_cast<uint64_t>(mdt_.inode_counts_[stripe] + delta));
@@ -48,8 +53,14 @@ Status Txn::Commit(const ReplyTag* tag, const google::protobuf::MessageLite& rep
     batch_.Put(Family::kMeta, ReplyKey(tag->client_id, tag->request_id),
                record.SerializeAsString());
   }
-  WEFT_RETURN_IF_ERROR(mdt_.store_->Commit(batch_));
+  WEFT_RETURN_IF_ERROR(mdt_.store_->Apply(batch_));
   for (const auto& [stripe, delta] : counts_) mdt_.inode_counts_[stripe] += delta;
+  return Status::Ok();
+}
+
+// The log sync is shared with every operation waiting at the time (RocksMdtStore::Sync).
+Status Txn::Durable() {
+  WEFT_RETURN_IF_ERROR(mdt_.store_->Sync());
   if (destroy_queued_) mdt_.NotifyDestroyQueued();
   return Status::Ok();
 }

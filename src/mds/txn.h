@@ -1,7 +1,7 @@
 // Txn: the one WriteBatch of one operation, plus what must change in memory if it commits.
 //
 // Threading: one Txn belongs to one operation on one thread. The caller holds the inode locks
-// of every inode it counts (CountInodes) until Commit returns.
+// of every inode it counts (CountInodes) until Commit (or Apply) returns.
 #pragma once
 
 #include <string_view>
@@ -30,6 +30,12 @@ class Txn {
 
   // Adds the reply record (if `tag`) and the counters to the batch and commits it durably.
   Status Commit(const ReplyTag* tag, const google::protobuf::MessageLite& reply);
+  // Commit in two steps, for an operation that lets go of its locks before it waits for the
+  // disk, so that operations on one directory share their log syncs: Apply (locks held) adds
+  // the reply record and counters and makes the batch visible; Durable (locks released)
+  // returns once it is durable. The reply must not leave before Durable returns ok.
+  Status Apply(const ReplyTag* tag, const google::protobuf::MessageLite& reply);
+  Status Durable();
 
  private:
   Mdt& mdt_;

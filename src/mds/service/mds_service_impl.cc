@@ -30,7 +30,15 @@ struct ReadJob {
   Mdt* mdt;
   Result<Resp> (Mdt::*op)(const Req&);
   const Req* request;
-  Result<Resp> operator()() const { return (mdt->*op)(*request); }
+  Result<Resp> operator()() const {
+    Result<Resp> reply = (mdt->*op)(*request);
+    // A read may see a change that an operation still running has applied but not yet synced
+    // (Txn::Apply): answer only once that is durable, so that no client learns of a change a
+    // crash could take back. Costs nothing when no sync is pending.
+    Status durable = mdt->store().Sync();
+    if (!durable.ok()) return durable;
+    return reply;
+  }
 };
 
 template <typename Req, typename Resp>
