@@ -9,6 +9,8 @@ packages=(
   # the chosen libraries
   libfabric-dev libfabric-bin librocksdb-dev liburing-dev libprotobuf-dev protobuf-compiler
   libspdlog-dev libgtest-dev libgmock-dev libfuse3-dev fuse3
+  # crc32c of RPC payloads (ISA-L's crc32_iscsi; bookworm packages no libcrc32c-dev)
+  libisal-dev
   # configuration (TOML), command lines (CLI11), Prometheus over HTTP (cpp-httplib)
   libtomlplusplus-dev libcli11-dev libcpp-httplib-dev
   # benchmarks and tests

@@ -24,6 +24,8 @@ struct RpcClient::Pending {
   int32_t status = 0;
   std::string reply_body;
   size_t received = 0;
+  bool reply_has_crc = false;
+  uint32_t reply_crc = 0;
   std::span<char> recv_payload;
 };
 
@@ -50,6 +52,8 @@ Result<std::unique_ptr<RpcClient>> RpcClient::Open(EventLoop& loop, const Option
   eo.fabric.net = options.net;
   eo.fabric.host = options.host_hint;
   eo.recv_buffers = options.recv_buffers;
+  eo.faults = options.faults;
+  eo.register_with_uring = false;
   RpcClient* self = c.get();
   auto ep = MessageEndpoint::Open(
       loop, eo, [self](MessageBuffer* b, size_t len) { self->OnMessage(b, len); },
@@ -65,6 +69,11 @@ Result<std::unique_ptr<RpcClient>> RpcClient::Open(EventLoop& loop, const Option
   c->metric_.reconnects = &m.Counter("weft_rpc_client_reconnects_total",
                                      "Times a client dropped and re-resolved a server address")
                                .With({});
+  c->metric_.checksum_errors =
+      &m.Counter("weft_rpc_client_checksum_errors_total",
+                 "Reply payloads that failed their crc32c, and request payloads a server "
+                 "refused for theirs")
+           .With({});
   return c;
 }
 
@@ -161,12 +170,17 @@ Task<Result<std::string>> RpcClient::CallRaw(PeerId peer, uint16_t service, uint
   } else {
     p.inline_payload = std::string_view(options.send_payload.data(), options.send_payload.size());
   }
+  if (options_.checksums) {
+    h.flags |= kFlagCrc;
+    h.payload_crc = Crc32c(options.send_payload.data(), options.send_payload.size());
+  }
   h.resp_capacity =
       static_cast<uint32_t>(std::min(options.recv_payload.size(), options_.inline_threshold));
 
   pending_[p.request_id] = &p;
   Clock::duration backoff = options_.retry_backoff;
   uint16_t resend = 0;
+  int crc_retries = 0;
   for (;;) {
     Clock::time_point now = Clock::now();
     if (now >= deadline) break;
@@ -186,7 +200,12 @@ Task<Result<std::string>> RpcClient::CallRaw(PeerId peer, uint16_t service, uint
     };
     co_await Wait{&p};
     p.waiter = {};
-    if (p.event == kReplied) break;
+    if (p.event == kReplied) {
+      if (!ChecksumRetry(p, peer, &crc_retries)) break;
+      p.event = kNone;  // not answered until a reply passes
+      resend = kFlagResend;
+      continue;
+    }
     // Lost: reconnect and send again, with the same request id.
     Reconnect(peer, generation);
     resend = kFlagResend;
@@ -220,6 +239,36 @@ Task<Result<std::string>> RpcClient::CallRaw(PeerId peer, uint16_t service, uint
   co_return std::move(p.reply_body);
 }
 
+bool RpcClient::ChecksumRetry(Pending& p, PeerId peer, int* retries) {
+  const char* what = nullptr;
+  if (p.status == static_cast<int32_t>(StatusCode::kRpcBulkChecksum) &&
+      !(p.request.flags & kFlagBulkIn)) {
+    what = "request payload (refused by the server)";  // a bulk one the server re-pulled itself
+  } else if (p.status == 0 && p.reply_has_crc &&
+             Crc32c(p.recv_payload.data(), p.received) != p.reply_crc) {
+    what = "reply payload";
+  }
+  if (what == nullptr) return false;
+  ++stats_.checksum_errors;
+  metric_.checksum_errors->Increment();
+  bool again = (*retries)++ < options_.checksum_retries;
+  spdlog::warn("rpc client: {} of service {} method {} with {} failed its crc32c; {}", what,
+               p.request.service, p.request.method, peers_[peer].nid.ToString(),
+               again ? "sending the request again" : "giving up");
+  if (again) {
+    ++stats_.checksum_resends;
+    return true;
+  }
+  p.status = static_cast<int32_t>(StatusCode::kRpcBulkChecksum);
+  ErrorBody err;
+  err.set_message(std::string(what) + " from " + peers_[peer].nid.ToString() +
+                  " failed its crc32c check " + std::to_string(*retries) +
+                  " times: data corrupted in flight; check the network path");
+  p.reply_body = err.SerializeAsString();
+  p.received = 0;
+  return false;
+}
+
 void RpcClient::Wake(Pending* p, int event) {
   if (p->event != kNone) return;  // already woken
   p->event = event;
@@ -248,6 +297,8 @@ void RpcClient::OnMessage(MessageBuffer* buf, size_t len) {
   }
   Pending* p = it->second;
   p->status = view.header.status;
+  p->reply_has_crc = (view.header.flags & kFlagCrc) != 0;
+  p->reply_crc = view.header.payload_crc;
   p->reply_body.assign(view.body);
   if (view.header.flags & kFlagBulkOut) {
     p->received = std::min<size_t>(view.header.bulk_len, p->recv_payload.size());

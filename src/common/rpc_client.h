@@ -50,6 +50,8 @@ struct ClientStats {
   uint64_t deadline_exceeded = 0;
   uint64_t reconnects = 0;
   uint64_t stray_replies = 0;  // replies to calls no longer waiting (late or unknown)
+  uint64_t checksum_errors = 0;  // reply payloads that failed their crc32c
+  uint64_t checksum_resends = 0;  // requests sent again because of a checksum failure
 };
 
 class RpcClient {
@@ -68,6 +70,12 @@ class RpcClient {
     Clock::duration max_retry_backoff = std::chrono::seconds(1);
     // Where the client's metrics go; nullptr: MetricsRegistry::Global().
     MetricsRegistry* metrics = nullptr;
+    // crc32c over every payload, both directions (kFlagCrc). A reply payload that fails it,
+    // or an inline request payload the server refused for it, is asked for / sent again up
+    // to checksum_retries times; then the call fails with kRpcBulkChecksum.
+    bool checksums = true;
+    int checksum_retries = 3;
+    FaultInjection* faults = nullptr;  // tests only
   };
 
   // REQUIRES: on loop's thread.
@@ -115,6 +123,9 @@ class RpcClient {
   void Reconnect(PeerId id, uint64_t seen_generation);
   Status PrepareBulk(const CallOptions& o, struct BulkPlan* plan);
   void SendAttempt(Pending& p, PeerId peer, uint16_t flags);
+  // After a reply: whether a checksum failure calls for sending the request again (counting
+  // and logging it); sets p.status to kRpcBulkChecksum when the retries are used up.
+  bool ChecksumRetry(Pending& p, PeerId peer, int* retries);
 
   EventLoop& loop_;
   Options options_;
@@ -129,6 +140,7 @@ class RpcClient {
     Counter* resends;
     Counter* deadline_exceeded;
     Counter* reconnects;
+    Counter* checksum_errors;
   } metric_{};
 };
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstdlib>
+#include <cstring>
 
 namespace weft::rpc {
 namespace {
@@ -41,16 +42,26 @@ struct RmaWait {
 
 }  // namespace
 
+bool FaultInjection::Take(std::atomic<int>& count) {
+  int n = count.load();
+  while (n > 0) {
+    if (count.compare_exchange_weak(n, n - 1)) return true;
+  }
+  return false;
+}
+
 // ---- BulkBuffer ----
 
-BulkBuffer::BulkBuffer(MessageEndpoint* owner, size_t size_class, char* data, MemoryRegion* mr)
-    : owner_(owner), size_class_(size_class), data_(data), mr_(mr) {}
+BulkBuffer::BulkBuffer(MessageEndpoint* owner, size_t size_class, char* data, MemoryRegion* mr,
+                       FixedBuffer fixed)
+    : owner_(owner), size_class_(size_class), data_(data), mr_(mr), fixed_(fixed) {}
 
 BulkBuffer::BulkBuffer(BulkBuffer&& o) noexcept
     : owner_(std::exchange(o.owner_, nullptr)),
       size_class_(o.size_class_),
       data_(std::exchange(o.data_, nullptr)),
-      mr_(std::exchange(o.mr_, nullptr)) {}
+      mr_(std::exchange(o.mr_, nullptr)),
+      fixed_(std::exchange(o.fixed_, {})) {}
 
 BulkBuffer& BulkBuffer::operator=(BulkBuffer&& o) noexcept {
   if (this != &o) {
@@ -59,6 +70,7 @@ BulkBuffer& BulkBuffer::operator=(BulkBuffer&& o) noexcept {
     size_class_ = o.size_class_;
     data_ = std::exchange(o.data_, nullptr);
     mr_ = std::exchange(o.mr_, nullptr);
+    fixed_ = std::exchange(o.fixed_, {});
   }
   return *this;
 }
@@ -66,7 +78,7 @@ BulkBuffer& BulkBuffer::operator=(BulkBuffer&& o) noexcept {
 BulkBuffer::~BulkBuffer() { Release(); }
 
 void BulkBuffer::Release() {
-  if (owner_ != nullptr) owner_->ReleaseBulk(size_class_, data_, mr_);
+  if (owner_ != nullptr) owner_->ReleaseBulk(size_class_, data_);
   owner_ = nullptr;
 }
 
@@ -82,6 +94,8 @@ Result<std::unique_ptr<MessageEndpoint>> MessageEndpoint::Open(EventLoop& loop,
   ep->on_send_error_ = std::move(on_send_error);
   ep->on_recv_error_ = std::move(on_recv_error);
   ep->bulk_cache_bytes_ = options.bulk_cache_bytes;
+  ep->faults_ = options.faults;
+  ep->register_with_uring_ = options.register_with_uring;
   WEFT_ASSIGN_OR_RETURN(ep->fabric_, FabricEndpoint::Open(loop, options.fabric));
   WEFT_RETURN_IF_ERROR(ep->AddSlab(options.recv_buffers));
   // The first slab's buffers are the receives; post them all.
@@ -96,23 +110,43 @@ Result<std::unique_ptr<MessageEndpoint>> MessageEndpoint::Open(EventLoop& loop,
 MessageEndpoint::~MessageEndpoint() {
   // Closing the endpoint cancels the posted receives; no completion runs after this.
   fabric_.reset();
-  for (auto& [size, entry] : bulk_free_) {
-    entry.mr.reset();
-    std::free(entry.data);
+  for (auto& [size, entry] : bulk_free_) FreeBulk(entry);
+  for (auto& slab : slabs_) loop_.uring().RemoveFixedBuffer(slab->fixed);
+}
+
+FixedBuffer MessageEndpoint::RegisterFixed(char* data, size_t len) {
+  if (!register_with_uring_) return {};
+  Result<FixedBuffer> fixed = loop_.uring().AddFixedBuffer(data, len);
+  if (fixed.ok()) return *fixed;
+  if (!fixed_error_logged_) {
+    fixed_error_logged_ = true;
+    spdlog::warn("rpc: cannot register a buffer with io_uring ({}); its disk I/O pins pages "
+                 "per operation instead",
+                 fixed.status().ToString());
   }
+  return {};
+}
+
+void MessageEndpoint::FreeBulk(BulkEntry& entry) {
+  loop_.uring().RemoveFixedBuffer(entry.fixed);
+  entry.mr.reset();
+  std::free(entry.data);
 }
 
 Status MessageEndpoint::AddSlab(size_t count) {
   auto slab = std::make_unique<Slab>();
-  slab->memory.reset(new char[count * kMessageBufferSize]);
-  WEFT_ASSIGN_OR_RETURN(slab->mr,
-                        fabric_->RegisterMemory(slab->memory.get(), count * kMessageBufferSize));
+  size_t bytes = count * kMessageBufferSize;
+  slab->memory.reset(static_cast<char*>(std::aligned_alloc(kPayloadAlign, bytes)));
+  if (!slab->memory) return Status(StatusCode::kNoSpace, "out of memory for message buffers");
+  WEFT_ASSIGN_OR_RETURN(slab->mr, fabric_->RegisterMemory(slab->memory.get(), bytes));
+  slab->fixed = RegisterFixed(slab->memory.get(), bytes);
   slab->buffers.resize(count);
   for (size_t i = 0; i < count; ++i) {
     MessageBuffer& b = slab->buffers[i];
     b.op.on_complete = &MessageEndpoint::OnComplete;
     b.data = slab->memory.get() + i * kMessageBufferSize;
     b.desc = slab->mr.desc();
+    b.fixed = slab->fixed;
     b.owner = this;
     free_sends_.push_back(&b);
   }
@@ -133,10 +167,11 @@ MessageBuffer* MessageEndpoint::AllocSend() {
   return b;
 }
 
-void MessageEndpoint::Send(MessageBuffer* buf, fi_addr_t peer, size_t len, uint64_t cookie) {
+void MessageEndpoint::Send(MessageBuffer* buf, fi_addr_t peer, size_t len, uint64_t cookie,
+                           const char* start) {
   buf->peer = peer;
   buf->cookie = cookie;
-  fabric_->PostSend(&buf->op, peer, buf->data, len, buf->desc);
+  fabric_->PostSend(&buf->op, peer, start != nullptr ? start : buf->data, len, buf->desc);
 }
 
 void MessageEndpoint::Release(MessageBuffer* buf) { free_sends_.push_back(buf); }
@@ -161,6 +196,7 @@ void MessageEndpoint::OnComplete(FabricOp* op, int err, size_t len) {
     fresh->is_recv = true;
     self->Repost(fresh);
     buf->is_recv = false;
+    if (self->faults_ != nullptr) self->MaybeFlipInline(buf, len);
     self->on_message_(buf, len);
     return;
   }
@@ -174,6 +210,13 @@ Task<Status> MessageEndpoint::Rma(bool read, fi_addr_t peer, char* local, void* 
                                   uint64_t remote_addr, uint64_t key) {
   if (len == 0) co_return Status::Ok();
   size_t chunk = std::min(kMaxRmaChunk, fabric_->max_rma_size());
+  // Fault injection: a pushed bit is flipped in the source for the transfer's duration.
+  char* flipped = nullptr;
+  if (faults_ != nullptr && !read && FaultInjection::Take(faults_->flip_rma_write)) {
+    flipped = local + len / 2;
+    *flipped ^= 1;
+    ++faults_->flipped;
+  }
   RmaWait wait(loop_);
   wait.chunks.resize((len + chunk - 1) / chunk);
   wait.remaining = wait.chunks.size();
@@ -190,6 +233,12 @@ Task<Status> MessageEndpoint::Rma(bool read, fi_addr_t peer, char* local, void* 
     }
   }
   co_await wait;
+  if (flipped != nullptr) *flipped ^= 1;
+  if (faults_ != nullptr && read && wait.first_err == 0 &&
+      FaultInjection::Take(faults_->flip_rma_read)) {
+    local[len / 2] ^= 1;
+    ++faults_->flipped;
+  }
   if (wait.first_err != 0) {
     co_return Status(StatusCode::kRpcBulkFailed,
                      FabricStatus(read ? "fi_read" : "fi_write", wait.first_err).message());
@@ -197,41 +246,52 @@ Task<Status> MessageEndpoint::Rma(bool read, fi_addr_t peer, char* local, void* 
   co_return Status::Ok();
 }
 
-Result<BulkBuffer> MessageEndpoint::AcquireBulk(size_t size) {
-  size_t size_class = std::bit_ceil(std::max(size, kMinBulkClass));
-  if (auto it = bulk_free_.find(size_class); it != bulk_free_.end()) {
-    char* data = it->second.data;
-    MemoryRegion* mr = it->second.mr.get();
-    bulk_in_use_[data] = std::move(it->second.mr);
-    bulk_cached_ -= size_class;
-    bulk_free_.erase(it);
-    return BulkBuffer(this, size_class, data, mr);
-  }
-  char* data = static_cast<char*>(std::aligned_alloc(4096, size_class));
-  if (data == nullptr) return Status(StatusCode::kNoSpace, "out of memory for a bulk buffer");
-  auto region = fabric_->RegisterMemory(data, size_class);
-  if (!region.ok()) {
-    std::free(data);
-    return region.status();
-  }
-  auto mr = std::make_unique<MemoryRegion>(std::move(region).value());
-  MemoryRegion* raw = mr.get();
-  bulk_in_use_[data] = std::move(mr);
-  return BulkBuffer(this, size_class, data, raw);
+void MessageEndpoint::MaybeFlipInline(MessageBuffer* buf, size_t len) {
+  Header h;
+  if (len < sizeof(Header)) return;
+  std::memcpy(&h, buf->data, sizeof(Header));
+  if (h.payload_len == 0 || h.payload_len > len) return;
+  if (!FaultInjection::Take(faults_->flip_inline)) return;
+  buf->data[len - 1 - h.payload_len / 2] ^= 1;  // a byte of the payload, which ends the message
+  ++faults_->flipped;
 }
 
-void MessageEndpoint::ReleaseBulk(size_t size_class, char* data, MemoryRegion*) {
+Result<BulkBuffer> MessageEndpoint::AcquireBulk(size_t size) {
+  size_t size_class = std::bit_ceil(std::max(size, kMinBulkClass));
+  BulkEntry entry;
+  if (auto it = bulk_free_.find(size_class); it != bulk_free_.end()) {
+    entry = std::move(it->second);
+    bulk_cached_ -= size_class;
+    bulk_free_.erase(it);
+  } else {
+    entry.data = static_cast<char*>(std::aligned_alloc(kPayloadAlign, size_class));
+    if (entry.data == nullptr) {
+      return Status(StatusCode::kNoSpace, "out of memory for a bulk buffer");
+    }
+    auto region = fabric_->RegisterMemory(entry.data, size_class);
+    if (!region.ok()) {
+      std::free(entry.data);
+      return region.status();
+    }
+    entry.mr = std::make_unique<MemoryRegion>(std::move(region).value());
+    entry.fixed = RegisterFixed(entry.data, size_class);
+  }
+  BulkBuffer buf(this, size_class, entry.data, entry.mr.get(), entry.fixed);
+  bulk_in_use_[entry.data] = std::move(entry);
+  return buf;
+}
+
+void MessageEndpoint::ReleaseBulk(size_t size_class, char* data) {
   auto it = bulk_in_use_.find(data);
   if (it == bulk_in_use_.end()) return;
-  std::unique_ptr<MemoryRegion> mr = std::move(it->second);
+  BulkEntry entry = std::move(it->second);
   bulk_in_use_.erase(it);
   if (bulk_cached_ + size_class <= bulk_cache_bytes_) {
     bulk_cached_ += size_class;
-    bulk_free_.emplace(size_class, BulkEntry{data, std::move(mr)});
+    bulk_free_.emplace(size_class, std::move(entry));
     return;
   }
-  mr.reset();
-  std::free(data);
+  FreeBulk(entry);
 }
 
 }  // namespace weft::rpc

@@ -2,9 +2,15 @@
 // buffers for messages (pre-posted receives, pooled sends), RMA with completion awaiting, and
 // pooled registered bulk buffers.
 //
+// Every buffer is registered twice: with the fabric (fi_mr_reg, for sends, receives and RMA)
+// and with the loop's io_uring (a fixed-buffer slot), so that the disk reads and writes the
+// very memory the network fills and drains, without pinning its pages per I/O. Message and
+// bulk buffers are 4 KiB aligned, so that O_DIRECT I/O applies to them.
+//
 // Threading: loop-thread only, like the FabricEndpoint under it.
 #pragma once
 
+#include <atomic>
 #include <coroutine>
 #include <cstdint>
 #include <functional>
@@ -16,13 +22,27 @@
 #include "common/fabric.h"
 #include "common/rpc_wire.h"
 #include "common/task.h"
+#include "common/uring.h"
 
 namespace weft::rpc {
 
-// Largest message: header, address, body and an inline payload of up to kMaxInlineThreshold.
+// Largest message: header, address, body, padding and an inline payload of up to
+// kMaxInlineThreshold; rounded up to whole pages so that every buffer of a slab is aligned.
 constexpr size_t kMaxInlineThreshold = 64 * 1024;
 constexpr size_t kMessageBufferSize =
-    sizeof(Header) + kMaxAddressLen + kMaxBodyLen + kMaxInlineThreshold;
+    (sizeof(Header) + kMaxAddressLen + kMaxBodyLen + kPayloadAlign + kMaxInlineThreshold +
+     kPayloadAlign - 1) / kPayloadAlign * kPayloadAlign;
+
+// Test-only fault injection (no configuration key sets it): each count is how many more
+// transfers of that kind get one bit flipped, as a faulty link or NIC would do. Any thread.
+struct FaultInjection {
+  std::atomic<int> flip_rma_read{0};   // data pulled with fi_read (a Write's payload, at a server)
+  std::atomic<int> flip_rma_write{0};  // data pushed with fi_write (a Read's payload, to a client)
+  std::atomic<int> flip_inline{0};     // the inline payload of a message received
+  std::atomic<int> flipped{0};         // bits flipped so far
+  // Takes one from `count` if it is positive.
+  static bool Take(std::atomic<int>& count);
+};
 
 class MessageEndpoint;
 
@@ -31,6 +51,7 @@ struct MessageBuffer {
   FabricOp op;  // first: the completion context
   char* data = nullptr;
   void* desc = nullptr;
+  FixedBuffer fixed;  // the slab's io_uring slot, if registered
   MessageEndpoint* owner = nullptr;
   fi_addr_t peer = FI_ADDR_UNSPEC;  // sends: the destination
   uint64_t cookie = 0;              // sends: handed back on error
@@ -42,7 +63,8 @@ struct MessageBuffer {
 class BulkBuffer {
  public:
   BulkBuffer() = default;
-  BulkBuffer(MessageEndpoint* owner, size_t size_class, char* data, MemoryRegion* mr);
+  BulkBuffer(MessageEndpoint* owner, size_t size_class, char* data, MemoryRegion* mr,
+             FixedBuffer fixed);
   BulkBuffer(BulkBuffer&& o) noexcept;
   BulkBuffer& operator=(BulkBuffer&& o) noexcept;
   ~BulkBuffer();
@@ -50,6 +72,8 @@ class BulkBuffer {
   char* data() const { return data_; }
   size_t capacity() const { return size_class_; }
   void* desc() const { return mr_->desc(); }
+  // Its slot in the endpoint's loop's io_uring (ring nullptr if it could not be registered).
+  FixedBuffer fixed() const { return fixed_; }
 
  private:
   void Release();
@@ -57,6 +81,7 @@ class BulkBuffer {
   size_t size_class_ = 0;
   char* data_ = nullptr;
   MemoryRegion* mr_ = nullptr;
+  FixedBuffer fixed_;
 };
 
 class MessageEndpoint {
@@ -65,6 +90,10 @@ class MessageEndpoint {
     FabricEndpoint::Options fabric;
     size_t recv_buffers = 64;   // receives kept posted
     size_t bulk_cache_bytes = 256 << 20;  // free bulk buffers kept registered for reuse
+    // Also register the buffers with the loop's io_uring (servers, whose handlers do disk
+    // I/O on them; a client's would only pin memory).
+    bool register_with_uring = true;
+    FaultInjection* faults = nullptr;     // tests only
   };
   // Called for each received message; the receiver owns `buf` until it calls Release(buf).
   using OnMessage = std::function<void(MessageBuffer* buf, size_t len)>;
@@ -84,13 +113,18 @@ class MessageEndpoint {
   EventLoop& loop() { return loop_; }
 
   // A send buffer from the pool; fill data[0..len) and pass it to Send, which returns it.
+  // A message may also start further in (`start`, inside the buffer): a reply whose payload
+  // was placed first, on a page boundary, and its header and body right before it.
   MessageBuffer* AllocSend();
-  void Send(MessageBuffer* buf, fi_addr_t peer, size_t len, uint64_t cookie);
+  void Send(MessageBuffer* buf, fi_addr_t peer, size_t len, uint64_t cookie,
+            const char* start = nullptr);
   // Gives back a buffer handed to OnMessage, once the message in it is no longer needed.
   void Release(MessageBuffer* buf);
 
   // Pulls (fi_read) or pushes (fi_write) `len` bytes between local registered memory and a
   // peer's registered buffer, in chunks the provider accepts, all in flight at once.
+  // REQUIRES: `local` stays unchanged by anyone else while a push is in flight (fault
+  // injection flips a bit in it for the duration).
   Task<Status> Rma(bool read, fi_addr_t peer, char* local, void* desc, size_t len,
                    uint64_t remote_addr, uint64_t key);
 
@@ -99,21 +133,30 @@ class MessageEndpoint {
 
  private:
   friend class BulkBuffer;
+  struct FreeDeleter {
+    void operator()(char* p) const { std::free(p); }
+  };
   struct Slab {
-    std::unique_ptr<char[]> memory;
+    std::unique_ptr<char, FreeDeleter> memory;
     MemoryRegion mr;
+    FixedBuffer fixed;
     std::vector<MessageBuffer> buffers;
   };
   struct BulkEntry {
-    char* data;
+    char* data = nullptr;
     std::unique_ptr<MemoryRegion> mr;
+    FixedBuffer fixed;
   };
 
   explicit MessageEndpoint(EventLoop& loop) : loop_(loop) {}
   Status AddSlab(size_t count);
   void Repost(MessageBuffer* buf);
+  void MaybeFlipInline(MessageBuffer* buf, size_t len);
   static void OnComplete(FabricOp* op, int err, size_t len);
-  void ReleaseBulk(size_t size_class, char* data, MemoryRegion* mr);
+  void ReleaseBulk(size_t size_class, char* data);
+  // Registers memory with the loop's ring; an empty FixedBuffer (logged once) if it cannot.
+  FixedBuffer RegisterFixed(char* data, size_t len);
+  void FreeBulk(BulkEntry& entry);
 
   EventLoop& loop_;
   std::unique_ptr<FabricEndpoint> fabric_;
@@ -122,10 +165,13 @@ class MessageEndpoint {
   OnMessage on_message_;
   OnSendError on_send_error_;
   OnRecvError on_recv_error_;
+  FaultInjection* faults_ = nullptr;
+  bool register_with_uring_ = true;
+  bool fixed_error_logged_ = false;
   size_t bulk_cache_bytes_ = 0;
   size_t bulk_cached_ = 0;
   std::multimap<size_t, BulkEntry> bulk_free_;  // by size class
-  std::map<char*, std::unique_ptr<MemoryRegion>> bulk_in_use_;
+  std::map<char*, BulkEntry> bulk_in_use_;
 };
 
 }  // namespace weft::rpc

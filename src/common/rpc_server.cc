@@ -5,6 +5,7 @@
 #include <rdma/fi_errno.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "common/rpc_builtin.h"
@@ -51,18 +52,52 @@ size_t ServerCall::request_payload_size() const {
   return (header_.flags & kFlagBulkIn) ? header_.bulk_len : inline_payload_.size();
 }
 
-Task<Result<std::span<const char>>> ServerCall::RequestPayload() {
-  if (!(header_.flags & kFlagBulkIn)) {
-    co_return std::span<const char>(inline_payload_.data(), inline_payload_.size());
-  }
-  if (!request_bulk_.data()) {
-    MessageEndpoint& ep = *server_->endpoint_;
-    WEFT_CO_ASSIGN_OR_RETURN(request_bulk_, ep.AcquireBulk(header_.bulk_len));
+Status ServerCall::CheckInlineCrc() const {
+  if (!crc_requested() || inline_payload_.empty()) return Status::Ok();
+  uint32_t got = Crc32c(inline_payload_.data(), inline_payload_.size());
+  if (got == header_.payload_crc) return Status::Ok();
+  server_->CountChecksumError(*this, inline_payload_.size(), got, 1);
+  return Status(StatusCode::kRpcBulkChecksum,
+                "inline payload of " + std::to_string(inline_payload_.size()) +
+                    " bytes arrived with crc32c " + std::to_string(got) + ", sent as " +
+                    std::to_string(header_.payload_crc) + "; nothing was done, resend");
+}
+
+// Pulls the client's buffer, again while it fails its crc32c, up to checksum_retries times.
+Task<Status> ServerCall::PullBulk() {
+  MessageEndpoint& ep = *server_->endpoint_;
+  WEFT_CO_ASSIGN_OR_RETURN(request_bulk_, ep.AcquireBulk(header_.bulk_len));
+  const int tries = 1 + std::max(0, server_->options_.checksum_retries);
+  uint32_t got = 0;
+  for (int attempt = 1; attempt <= tries; ++attempt) {
     WEFT_CO_RETURN_IF_ERROR(co_await ep.Rma(true, peer_, request_bulk_.data(),
                                             request_bulk_.desc(), header_.bulk_len,
                                             header_.bulk_addr, header_.bulk_key));
+    if (!crc_requested()) co_return Status::Ok();
+    got = Crc32c(request_bulk_.data(), header_.bulk_len);
+    if (got == header_.payload_crc) co_return Status::Ok();
+    server_->CountChecksumError(*this, header_.bulk_len, got, attempt);
   }
+  request_bulk_ = BulkBuffer();
+  co_return Status(StatusCode::kRpcBulkChecksum,
+                   "bulk payload of " + std::to_string(header_.bulk_len) + " bytes from " +
+                       peer_nid() + " failed its crc32c check " + std::to_string(tries) +
+                       " times (last crc " + std::to_string(got) + ", sent as " +
+                       std::to_string(header_.payload_crc) +
+                       "); nothing was done: check the network path");
+}
+
+Task<Result<std::span<const char>>> ServerCall::RequestPayload() {
+  if (!(header_.flags & kFlagBulkIn)) {
+    WEFT_CO_RETURN_IF_ERROR(CheckInlineCrc());
+    co_return std::span<const char>(inline_payload_.data(), inline_payload_.size());
+  }
+  if (!request_bulk_.data()) WEFT_CO_RETURN_IF_ERROR(co_await PullBulk());
   co_return std::span<const char>(request_bulk_.data(), header_.bulk_len);
+}
+
+FixedBuffer ServerCall::request_payload_fixed() const {
+  return (header_.flags & kFlagBulkIn) ? request_bulk_.fixed() : inline_fixed_;
 }
 
 size_t ServerCall::response_payload_capacity() const {
@@ -78,11 +113,33 @@ Result<std::span<char>> ServerCall::ResponsePayload(size_t size) {
   response_size_ = size;
   response_is_bulk_ = (header_.flags & kFlagBulkOut) && size > header_.resp_capacity;
   if (!response_is_bulk_) {
-    response_inline_.resize(size);
-    return std::span<char>(response_inline_.data(), size);
+    // Straight into the reply's send buffer, on a page boundary: header and body go before it.
+    if (response_msg_ == nullptr) response_msg_ = server_->endpoint_->AllocSend();
+    response_offset_ = kPayloadAlign;
+    return std::span<char>(response_msg_->data + response_offset_, size);
   }
   WEFT_ASSIGN_OR_RETURN(response_bulk_, server_->endpoint_->AcquireBulk(size));
   return std::span<char>(response_bulk_.data(), size);
+}
+
+FixedBuffer ServerCall::response_payload_fixed() const {
+  if (response_is_bulk_) return response_bulk_.fixed();
+  return response_msg_ != nullptr ? response_msg_->fixed : FixedBuffer{};
+}
+
+Status ServerCall::MoveInlinePayloadAfter(size_t body_len) {
+  size_t need = (sizeof(Header) + body_len + kPayloadAlign - 1) / kPayloadAlign * kPayloadAlign;
+  if (need <= response_offset_) return Status::Ok();
+  if (need + response_size_ > kMessageBufferSize) {
+    return Status(StatusCode::kRpcTooLarge, "reply body of " + std::to_string(body_len) +
+                                                " bytes and payload of " +
+                                                std::to_string(response_size_) +
+                                                " bytes exceed a message buffer");
+  }
+  std::memmove(response_msg_->data + need, response_msg_->data + response_offset_,
+               response_size_);
+  response_offset_ = need;
+  return Status::Ok();
 }
 
 // ---- RpcServer ----
@@ -102,6 +159,7 @@ Result<std::unique_ptr<RpcServer>> RpcServer::Start(EventLoop& loop, const Optio
   eo.fabric.port = options.port;
   eo.recv_buffers = options.recv_buffers;
   RpcServer* self = s.get();
+  eo.faults = options.faults;
   auto ep = MessageEndpoint::Open(
       loop, eo, [self](MessageBuffer* b, size_t len) { self->OnMessage(b, len); },
       [self](fi_addr_t peer, uint64_t, int err) { self->OnSendError(peer, err); },
@@ -132,6 +190,11 @@ void RpcServer::InitMetrics() {
   for (size_t i = 1; i < rejected_metric_.size(); ++i) {
     rejected_metric_[i] = &rejected.With({RejectName(static_cast<rpc::Reject>(i))});
   }
+  checksum_metric_ =
+      &metrics()
+           .Counter("weft_rpc_server_checksum_errors_total",
+                    "Request payloads (inline or bulk) that failed their crc32c, each try")
+           .With({});
   peers_metric_ = metrics().GaugeCallback(
       "weft_rpc_connected_peers", "Clients an RPC server has heard from",
       {{"server", std::to_string(port_)}}, [this] { return double(peer_count_.load()); });
@@ -167,6 +230,7 @@ ServerStats RpcServer::stats() const {
   s.resends_answered_from_record = stats_.from_record;
   s.duplicates_dropped = stats_.duplicates;
   s.send_errors = stats_.send_errors;
+  s.checksum_errors = stats_.checksum_errors;
   for (size_t i = 0; i < s.rejected.size(); ++i) s.rejected[i] = stats_.rejected[i];
   return s;
 }
@@ -210,21 +274,22 @@ void RpcServer::Refuse(rpc::Reject why, const MessageView* view, fi_addr_t peer)
   SendMessage(peer, h, err.SerializeAsString(), {});
 }
 
-Result<fi_addr_t> RpcServer::ResolvePeer(std::string_view address) {
-  std::string key(address);
-  if (auto it = peers_.find(key); it != peers_.end()) {
+Result<const RpcServer::PeerEntry*> RpcServer::ResolvePeer(std::string_view address) {
+  if (auto it = peers_.find(address); it != peers_.end()) {
     peer_order_.splice(peer_order_.end(), peer_order_, it->second.order);
-    return it->second.addr;
+    return &it->second;
   }
   WEFT_ASSIGN_OR_RETURN(fi_addr_t addr, endpoint_->fabric().InsertRawAddress(address));
   if (peers_.size() >= options_.max_peers) ForgetPeer(peers_.find(peer_order_.front()));
+  std::string key(address);
   auto pos = peer_order_.insert(peer_order_.end(), key);
-  peers_.emplace(std::move(key), PeerEntry{addr, pos});
+  auto nid = std::make_shared<const std::string>(AddressToNid(address, options_.net));
+  auto [it, inserted] = peers_.emplace(std::move(key), PeerEntry{addr, pos, std::move(nid)});
   peer_count_ = peers_.size();
-  return addr;
+  return &it->second;
 }
 
-void RpcServer::ForgetPeer(std::unordered_map<std::string, PeerEntry>::iterator it) {
+void RpcServer::ForgetPeer(PeerMap::iterator it) {
   endpoint_->fabric().RemoveAddress(it->second.addr);
   peer_order_.erase(it->second.order);
   peers_.erase(it);
@@ -256,12 +321,13 @@ void RpcServer::OnMessage(MessageBuffer* buf, size_t len) {
     endpoint_->Release(buf);
     return;
   }
-  auto peer = ResolvePeer(view.address);
-  if (!peer.ok()) {
+  auto resolved = ResolvePeer(view.address);
+  if (!resolved.ok()) {
     Refuse(Reject::kBadLengths, nullptr, FI_ADDR_UNSPEC);
     endpoint_->Release(buf);
     return;
   }
+  const fi_addr_t* peer = &(*resolved)->addr;
   const MethodEntry* method = FindMethod(view.header, &why);
   if (method == nullptr) {
     Refuse(why, &view, *peer);
@@ -281,7 +347,7 @@ void RpcServer::OnMessage(MessageBuffer* buf, size_t len) {
   }
   running_.insert(key);
   ++active_;
-  loop_.Spawn(RunHandler(buf, view, *peer, method));
+  loop_.Spawn(RunHandler(buf, view, *peer, (*resolved)->nid, method));
 }
 
 bool RpcServer::AnswerFromRecord(const MethodEntry& m, const Header& h, fi_addr_t peer) {
@@ -301,13 +367,15 @@ bool RpcServer::AnswerFromRecord(const MethodEntry& m, const Header& h, fi_addr_
 }
 
 Task<void> RpcServer::RunHandler(MessageBuffer* buf, MessageView view, fi_addr_t peer,
+                                 std::shared_ptr<const std::string> peer_nid,
                                  const MethodEntry* method) {
   ServerCall call;
   call.server_ = this;
   call.header_ = view.header;
   call.peer_ = peer;
-  call.peer_nid_ = AddressToNid(view.address, options_.net);
+  call.peer_nid_ = std::move(peer_nid);
   call.inline_payload_ = view.payload;
+  call.inline_fixed_ = buf->fixed;
   Clock::time_point start = Clock::now();
   call.deadline_ = start + std::chrono::milliseconds(view.header.timeout_ms);
   Result<std::string> result = co_await method->fn(call, view.body);
@@ -315,7 +383,10 @@ Task<void> RpcServer::RunHandler(MessageBuffer* buf, MessageView view, fi_addr_t
   method->requests->Increment();
   if (!result.ok()) method->errors->Increment();
   method->latency->ObserveDuration(Clock::now() - start);
-  if (method->mutating && !call.reply_recorded_) {
+  // A payload that failed its checksum was refused before anything changed: not recorded, so
+  // that the client's resend runs the call again.
+  bool refused = result.status().code() == StatusCode::kRpcBulkChecksum;
+  if (method->mutating && !call.reply_recorded_ && !refused) {
     RecordedReply rec;
     rec.status = static_cast<int32_t>(result.status().code());
     if (result.ok()) {
@@ -340,26 +411,56 @@ Task<void> RpcServer::SendReply(ServerCall& call, const Header& request,
   h.method = request.method;
   h.client_id = request.client_id;
   h.request_id = request.request_id;
-  std::string_view payload;
   Status st = r.status();
   if (st.ok() && call.response_is_bulk_) {
+    if (call.crc_requested()) {
+      h.flags |= kFlagCrc;
+      h.payload_crc = Crc32c(call.response_bulk_.data(), call.response_size_);
+    }
     st = co_await endpoint_->Rma(false, call.peer_, call.response_bulk_.data(),
                                  call.response_bulk_.desc(), call.response_size_,
                                  request.bulk_addr, request.bulk_key);
     h.flags |= kFlagBulkOut;
     h.bulk_len = call.response_size_;
-  } else if (st.ok()) {
-    payload = std::string_view(call.response_inline_.data(), call.response_size_);
   }
-  h.status = static_cast<int32_t>(st.code());
+  bool inline_payload = st.ok() && !call.response_is_bulk_ && call.response_msg_ != nullptr;
+  if (inline_payload && r->size() <= kMaxBodyLen) st = call.MoveInlinePayloadAfter(r->size());
   if (!st.ok()) {
+    h.status = static_cast<int32_t>(st.code());
+    if (call.response_msg_ != nullptr) endpoint_->Release(std::exchange(call.response_msg_, {}));
     ++stats_.errors_replied;
     ErrorBody err;
     err.set_message(st.message());
     SendMessage(call.peer_, h, err.SerializeAsString(), {});
     co_return;
   }
-  SendMessage(call.peer_, h, *r, payload);
+  if (!inline_payload || r->size() > kMaxBodyLen) {
+    if (call.response_msg_ != nullptr) endpoint_->Release(std::exchange(call.response_msg_, {}));
+    SendMessage(call.peer_, h, *r, {});
+    co_return;
+  }
+  // The payload is already in its send buffer: write header and body before it, send.
+  MessageBuffer* b = std::exchange(call.response_msg_, nullptr);
+  char* payload = b->data + call.response_offset_;
+  if (call.crc_requested()) {
+    h.flags |= kFlagCrc;
+    h.payload_crc = Crc32c(payload, call.response_size_);
+  }
+  char* start = WriteMessageBefore(h, *r, call.response_size_, b->data, call.response_offset_);
+  ++stats_.replies;
+  endpoint_->Send(b, call.peer_, static_cast<size_t>(payload + call.response_size_ - start), 0,
+                  start);
+}
+
+void RpcServer::CountChecksumError(const ServerCall& call, size_t len, uint32_t got,
+                                   int attempt) {
+  uint64_t n = ++stats_.checksum_errors;
+  checksum_metric_->Increment();
+  if (ShouldLog(n)) {
+    spdlog::warn("rpc server {}: request payload of {} bytes from {} failed its crc32c (got {:#x}, "
+                 "sent {:#x}), try {}; seen {} times",
+                 nid(), len, call.peer_nid(), got, call.header_.payload_crc, attempt, n);
+  }
 }
 
 void RpcServer::SendMessage(fi_addr_t peer, const Header& h, std::string_view body,

@@ -41,35 +41,53 @@ class ServerCall {
   uint64_t request_id() const { return header_.request_id; }
   bool is_resend() const { return (header_.flags & kFlagResend) != 0; }
   // The client's address as "HOST:PORT@NET" (for NID-based policy such as root squash).
-  const std::string& peer_nid() const { return peer_nid_; }
+  const std::string& peer_nid() const { return *peer_nid_; }
   Clock::time_point deadline() const { return deadline_; }
 
   // The request payload: inline bytes, or the client's bulk buffer pulled with fi_read into a
-  // registered buffer. The view stays valid until the handler returns.
+  // registered buffer. The view stays valid until the handler returns. When the client sent a
+  // crc32c the payload is checked against it: a bulk payload that fails is pulled again (up to
+  // Options::checksum_retries times), each failure counted and logged; then, or at once for an
+  // inline payload (the client resends it), kRpcBulkChecksum. A handler fetches the payload
+  // before it changes anything, so a call refused this way has changed nothing (its reply is
+  // not recorded, and the client's resend runs it again).
   size_t request_payload_size() const;
   Task<Result<std::span<const char>>> RequestPayload();
+  // Where RequestPayload's bytes lie in the loop's io_uring fixed buffers (ring nullptr: not
+  // registered). Valid after RequestPayload succeeded.
+  FixedBuffer request_payload_fixed() const;
 
   // The largest response payload the client can take.
   size_t response_payload_capacity() const;
-  // A registered buffer of `size` bytes for the response payload, valid until the reply is
-  // sent; fill it and return. REQUIRES: size <= response_payload_capacity().
+  // A registered, 4 KiB-aligned buffer of `size` bytes for the response payload: the send
+  // buffer of the reply itself when it travels inline, a bulk buffer otherwise. Valid until
+  // the reply is sent; fill it and return. REQUIRES: size <= response_payload_capacity().
   Result<std::span<char>> ResponsePayload(size_t size);
+  // Where ResponsePayload's buffer lies in the loop's io_uring fixed buffers.
+  FixedBuffer response_payload_fixed() const;
 
   // The handler has recorded its reply itself, in the same durable write as its change.
   void MarkReplyRecorded() { reply_recorded_ = true; }
 
  private:
   friend class RpcServer;
-class BuiltinHandler;
+  bool crc_requested() const { return (header_.flags & kFlagCrc) != 0; }
+  Status CheckInlineCrc() const;
+  Task<Status> PullBulk();
+  // The inline response: payload at kPayloadAlign in the send buffer, header and body before.
+  Status MoveInlinePayloadAfter(size_t body_len);
+
   RpcServer* server_ = nullptr;
   Header header_{};
   fi_addr_t peer_ = FI_ADDR_UNSPEC;
-  std::string peer_nid_;
+  std::shared_ptr<const std::string> peer_nid_;  // the peer cache's, kept alive by the call
   std::string_view inline_payload_;
+  FixedBuffer inline_fixed_;
   Clock::time_point deadline_;
   BulkBuffer request_bulk_;
   BulkBuffer response_bulk_;
-  std::string response_inline_;
+  MessageBuffer* response_msg_ = nullptr;  // the inline reply's send buffer, once asked for
+  size_t response_offset_ = 0;             // of the inline payload in response_msg_
   size_t response_size_ = 0;
   bool response_is_bulk_ = false;
   bool reply_recorded_ = false;
@@ -101,6 +119,7 @@ struct ServerStats {
   uint64_t resends_answered_from_record = 0;
   uint64_t duplicates_dropped = 0;  // resent while the first copy still runs
   uint64_t send_errors = 0;
+  uint64_t checksum_errors = 0;  // request payloads that failed their crc32c (each try)
   std::array<uint64_t, static_cast<size_t>(Reject::kCount)> rejected{};
   uint64_t rejected_total() const;
 };
@@ -119,6 +138,10 @@ class RpcServer {
     // Client addresses kept resolved in the address vector; past this the least recently
     // heard-from is dropped (it is re-inserted if that client speaks again).
     size_t max_peers = 4096;
+    // Times a bulk request payload that fails its crc32c is pulled again before the call
+    // fails with kRpcBulkChecksum.
+    int checksum_retries = 3;
+    FaultInjection* faults = nullptr;  // tests only
   };
 
   // Opens the endpoint and starts receiving. REQUIRES: on loop's thread.
@@ -140,23 +163,31 @@ class RpcServer {
   struct PeerEntry {
     fi_addr_t addr;
     std::list<std::string>::iterator order;
+    std::shared_ptr<const std::string> nid;  // "HOST:PORT@NET", made once per peer
   };
+  // Looked up by string_view: no allocation per request.
+  struct AddressHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using PeerMap = std::unordered_map<std::string, PeerEntry, AddressHash, std::equal_to<>>;
 
   RpcServer(EventLoop& loop, const Options& options);
   MetricsRegistry& metrics() const;
   void InitMetrics();
   void OnMessage(MessageBuffer* buf, size_t len);
   void Refuse(rpc::Reject why, const MessageView* view, fi_addr_t peer);
-  Result<fi_addr_t> ResolvePeer(std::string_view address);
-  void ForgetPeer(std::unordered_map<std::string, PeerEntry>::iterator it);
+  Result<const PeerEntry*> ResolvePeer(std::string_view address);
+  void ForgetPeer(PeerMap::iterator it);
   const MethodEntry* FindMethod(const Header& h, rpc::Reject* why) const;
   bool AnswerFromRecord(const MethodEntry& m, const Header& h, fi_addr_t peer);
   Task<void> RunHandler(MessageBuffer* buf, MessageView view, fi_addr_t peer,
-                        const MethodEntry* method);
+                        std::shared_ptr<const std::string> peer_nid, const MethodEntry* method);
   Task<void> SendReply(ServerCall& call, const Header& request, const Result<std::string>& r);
   void SendMessage(fi_addr_t peer, const Header& h, std::string_view body,
                    std::string_view payload);
   void OnSendError(fi_addr_t peer, int err);
+  void CountChecksumError(const ServerCall& call, size_t len, uint32_t got, int attempt);
 
   EventLoop& loop_;
   Options options_;
@@ -166,7 +197,7 @@ class RpcServer {
   std::unique_ptr<MessageEndpoint> endpoint_;
   uint16_t port_ = 0;
   std::map<uint16_t, ServiceTable> services_;
-  std::unordered_map<std::string, PeerEntry> peers_;
+  PeerMap peers_;
   std::list<std::string> peer_order_;
   std::set<std::pair<uint64_t, uint64_t>> running_;
   bool stopping_ = false;
@@ -175,11 +206,12 @@ class RpcServer {
 
   struct AtomicStats {
     std::atomic<uint64_t> requests{0}, replies{0}, errors_replied{0}, from_record{0},
-        duplicates{0}, send_errors{0};
+        duplicates{0}, send_errors{0}, checksum_errors{0};
     std::array<std::atomic<uint64_t>, static_cast<size_t>(Reject::kCount)> rejected{};
   };
   AtomicStats stats_;
   std::array<Counter*, static_cast<size_t>(Reject::kCount)> rejected_metric_{};
+  Counter* checksum_metric_ = nullptr;
   GaugeCallbackHandle peers_metric_;
   std::atomic<size_t> peer_count_{0};
 };

@@ -1,5 +1,10 @@
 #include "common/rpc_wire.h"
 
+#include <isa-l/crc.h>
+
+#include <algorithm>
+#include <climits>
+
 namespace weft::rpc {
 
 const char* RejectName(Reject r) {
@@ -19,6 +24,19 @@ const char* RejectName(Reject r) {
   return "unknown";
 }
 
+uint32_t Crc32c(const void* data, size_t len) {
+  // ISA-L's crc32_iscsi takes an int length and neither inverts the seed nor the result.
+  auto* p = static_cast<unsigned char*>(const_cast<void*>(data));
+  unsigned int crc = 0xffffffffu;
+  while (len > 0) {
+    size_t n = std::min<size_t>(len, INT_MAX & ~size_t{4095});
+    crc = crc32_iscsi(p, static_cast<int>(n), crc);
+    p += n;
+    len -= n;
+  }
+  return ~crc;
+}
+
 Reject ParseMessage(const void* data, size_t len, MessageView* view) {
   if (len < sizeof(Header)) return Reject::kTruncated;
   Header& h = view->header;
@@ -28,15 +46,19 @@ Reject ParseMessage(const void* data, size_t len, MessageView* view) {
   if ((h.flags & ~kFlagKnownFlags) != 0) return Reject::kBadFlags;
   if ((h.flags & kFlagBulkIn) && (h.flags & kFlagBulkOut)) return Reject::kBadFlags;
   if (h.addr_len > kMaxAddressLen || h.body_len > kMaxBodyLen) return Reject::kBadLengths;
+  if (h.payload_pad >= kPayloadAlign) return Reject::kBadLengths;
   if ((h.flags & kFlagReply) && h.addr_len != 0) return Reject::kBadLengths;
   // 64-bit sum: the three 32-bit lengths cannot overflow it.
-  uint64_t want = uint64_t{sizeof(Header)} + h.addr_len + h.body_len + h.payload_len;
+  uint64_t want =
+      uint64_t{sizeof(Header)} + h.addr_len + h.body_len + h.payload_pad + h.payload_len;
   if (want > len) return Reject::kTruncated;
   if (want < len) return Reject::kBadLengths;
   const char* p = static_cast<const char*>(data) + sizeof(Header);
   view->address = std::string_view(p, h.addr_len);
   view->body = std::string_view(p + h.addr_len, h.body_len);
-  view->payload = std::string_view(p + h.addr_len + h.body_len, h.payload_len);
+  view->payload_offset = sizeof(Header) + h.addr_len + h.body_len + h.payload_pad;
+  view->payload = std::string_view(static_cast<const char*>(data) + view->payload_offset,
+                                   h.payload_len);
   return Reject::kNone;
 }
 
@@ -47,6 +69,8 @@ void WriteMessage(Header header, std::string_view address, std::string_view body
   header.addr_len = static_cast<uint16_t>(address.size());
   header.body_len = static_cast<uint32_t>(body.size());
   header.payload_len = static_cast<uint32_t>(payload.size());
+  header.payload_pad =
+      static_cast<uint16_t>(PayloadPad(address.size(), body.size(), payload.size()));
   char* p = static_cast<char*>(out);
   std::memcpy(p, &header, sizeof(Header));
   p += sizeof(Header);
@@ -54,7 +78,25 @@ void WriteMessage(Header header, std::string_view address, std::string_view body
   p += address.size();
   if (!body.empty()) std::memcpy(p, body.data(), body.size());
   p += body.size();
+  std::memset(p, 0, header.payload_pad);
+  p += header.payload_pad;
   if (!payload.empty()) std::memcpy(p, payload.data(), payload.size());
+}
+
+char* WriteMessageBefore(Header header, std::string_view body, size_t payload_len,
+                         char* buffer, size_t payload_offset) {
+  size_t pad = (kPayloadAlign - (sizeof(Header) + body.size()) % kPayloadAlign) % kPayloadAlign;
+  char* start = buffer + payload_offset - pad - body.size() - sizeof(Header);
+  header.magic = kMagic;
+  header.version = kVersion;
+  header.addr_len = 0;
+  header.body_len = static_cast<uint32_t>(body.size());
+  header.payload_len = static_cast<uint32_t>(payload_len);
+  header.payload_pad = static_cast<uint16_t>(pad);
+  std::memcpy(start, &header, sizeof(Header));
+  if (!body.empty()) std::memcpy(start + sizeof(Header), body.data(), body.size());
+  std::memset(start + sizeof(Header) + body.size(), 0, pad);
+  return start;
 }
 
 }  // namespace weft::rpc

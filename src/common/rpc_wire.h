@@ -5,6 +5,14 @@
 // carry none. A payload larger than the inline threshold does not travel in the message: the
 // request names a registered client buffer (bulk_addr, bulk_key, bulk_len) and the server
 // pulls it with fi_read (kFlagBulkIn) or pushes into it with fi_write (kFlagBulkOut).
+//
+// A payload may be preceded by up to kPayloadAlign - 1 bytes of padding (payload_pad) so that
+// it starts on a 4 KiB boundary of the receive buffer (message buffers are page aligned): the
+// receiver can then read or write it with O_DIRECT where it lies.
+//
+// Integrity: with kFlagCrc, payload_crc is the crc32c of the message's payload, inline or bulk
+// (the bytes the bulk transfer moves). A request with kFlagCrc also asks for the reply's payload
+// to be checksummed. The receiver checks it (RequestPayload on the server, CallRaw on the client).
 #pragma once
 
 #include <cstdint>
@@ -20,13 +28,15 @@ constexpr uint32_t kMagic = 0x54464557;  // "WEFT"
 constexpr uint16_t kVersion = 1;
 constexpr size_t kMaxAddressLen = 128;
 constexpr size_t kMaxBodyLen = 64 * 1024;
+constexpr size_t kPayloadAlign = 4096;
 
 enum Flags : uint16_t {
   kFlagReply = 1 << 0,
   kFlagBulkIn = 1 << 1,   // request payload waits in the client's buffer: server reads it
   kFlagBulkOut = 1 << 2,  // response payload goes to the client's buffer: server writes it
   kFlagResend = 1 << 3,   // a resend of a request id sent before
-  kFlagKnownFlags = (1 << 4) - 1,
+  kFlagCrc = 1 << 4,      // payload_crc is set; in a request: checksum the reply's payload too
+  kFlagKnownFlags = (1 << 5) - 1,
 };
 
 #pragma pack(push, 1)
@@ -42,13 +52,13 @@ struct Header {
   uint32_t body_len;     // protobuf body bytes
   uint32_t payload_len;  // inline payload bytes after the body
   uint16_t addr_len;     // requests: sender address bytes right after the header
-  uint16_t reserved;
+  uint16_t payload_pad;  // zero bytes between the body and the inline payload
   uint32_t timeout_ms;   // requests: how long the client waits for this attempt
   uint64_t bulk_addr;    // client buffer for RMA, when a bulk flag is set
   uint64_t bulk_key;
   uint64_t bulk_len;     // requests: the buffer's size; replies: bytes the server wrote
   uint32_t resp_capacity;  // requests: inline response payload bytes the client can take
-  uint32_t reserved2;
+  uint32_t payload_crc;    // with kFlagCrc: crc32c of the payload, inline or bulk
 };
 #pragma pack(pop)
 static_assert(sizeof(Header) == 80, "the wire header is 80 bytes");
@@ -75,20 +85,39 @@ struct MessageView {
   std::string_view address;
   std::string_view body;
   std::string_view payload;
+  size_t payload_offset = 0;  // of the payload from the message's first byte
 };
 
 // Checks magic, version, flags and every length against `len` received bytes.
 // Fills `view` and returns kNone, or returns why the message is refused.
 Reject ParseMessage(const void* data, size_t len, MessageView* view);
 
-// Size of a message with these parts.
+// The crc32c (Castagnoli, as iSCSI and ext4 use it) of `data`, hardware accelerated (ISA-L).
+uint32_t Crc32c(const void* data, size_t len);
+
+// The padding WriteMessage puts before a payload: enough to start it on a kPayloadAlign
+// boundary when it is a whole number of 4 KiB blocks (which O_DIRECT could move), else none.
+inline size_t PayloadPad(size_t addr_len, size_t body_len, size_t payload_len) {
+  if (payload_len == 0 || payload_len % kPayloadAlign != 0) return 0;
+  size_t before = sizeof(Header) + addr_len + body_len;
+  return (kPayloadAlign - before % kPayloadAlign) % kPayloadAlign;
+}
+
+// Size of a message with these parts (and the padding PayloadPad gives them).
 inline size_t MessageSize(size_t addr_len, size_t body_len, size_t payload_len) {
-  return sizeof(Header) + addr_len + body_len + payload_len;
+  return sizeof(Header) + addr_len + body_len + PayloadPad(addr_len, body_len, payload_len) +
+         payload_len;
 }
 
 // Writes header and parts into `out`, which must hold MessageSize(...) bytes; sets the
-// header's length fields from the parts.
+// header's length fields and padding from the parts.
 void WriteMessage(Header header, std::string_view address, std::string_view body,
                   std::string_view payload, void* out);
+
+// Writes header and body into a buffer whose payload is already in place at `payload_offset`
+// (a multiple of kPayloadAlign, at least sizeof(Header) + body.size()): they end right before
+// it, at the message's start, which is returned. A reply only (no address).
+char* WriteMessageBefore(Header header, std::string_view body, size_t payload_len,
+                         char* buffer, size_t payload_offset);
 
 }  // namespace weft::rpc

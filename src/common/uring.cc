@@ -85,9 +85,11 @@ void UringOp::Prepare(io_uring_sqe* sqe) {
       return;
     case Kind::kReadFixed:
       io_uring_prep_read_fixed(sqe, fd_, buf_, len_, off_, buf_index_);
+      ++ring_->stats_.fixed_ops;
       return;
     case Kind::kWriteFixed:
       io_uring_prep_write_fixed(sqe, fd_, buf_, len_, off_, buf_index_);
+      ++ring_->stats_.fixed_ops;
       return;
     case Kind::kFsync:
       io_uring_prep_fsync(sqe, fd_, 0);
@@ -200,6 +202,42 @@ Status Uring::UnregisterBuffers() {
   int ret = io_uring_unregister_buffers(ring_.get());
   if (ret < 0) return ErrnoStatus("io_uring unregister buffers", -ret);
   return Status::Ok();
+}
+
+Result<FixedBuffer> Uring::AddFixedBuffer(void* data, size_t len) {
+  if (!ok()) return status();
+  if (fixed_state_ == 0) {
+    int ret = io_uring_register_buffers_sparse(ring_.get(), kFixedSlots);
+    fixed_state_ = ret == 0 ? 1 : -1;
+    fixed_errno_ = -ret;
+    for (unsigned i = kFixedSlots; i > 0; --i) fixed_free_.push_back(static_cast<uint16_t>(i - 1));
+  }
+  if (fixed_state_ < 0) return ErrnoStatus("io_uring register sparse buffer table", fixed_errno_);
+  if (fixed_free_.empty()) {
+    return Status(StatusCode::kBusy, "all " + std::to_string(kFixedSlots) +
+                                         " io_uring fixed-buffer slots are in use");
+  }
+  uint16_t slot = fixed_free_.back();
+  iovec iov{data, len};
+  __u64 tag = 0;
+  int ret = io_uring_register_buffers_update_tag(ring_.get(), slot, &iov, &tag, 1);
+  if (ret < 0) return ErrnoStatus("io_uring register buffer in slot " + std::to_string(slot), -ret);
+  fixed_free_.pop_back();
+  ++fixed_used_;
+  return FixedBuffer{this, slot};
+}
+
+void Uring::RemoveFixedBuffer(FixedBuffer buf) {
+  if (buf.ring != this) return;
+  iovec iov{nullptr, 0};
+  __u64 tag = 0;
+  int ret = io_uring_register_buffers_update_tag(ring_.get(), buf.index, &iov, &tag, 1);
+  if (ret < 0) {
+    spdlog::warn("io_uring: emptying fixed-buffer slot {}: {}", buf.index, std::strerror(-ret));
+    return;  // the slot stays taken rather than be handed out while still registered
+  }
+  fixed_free_.push_back(buf.index);
+  --fixed_used_;
 }
 
 // ---- Uring: ops ----

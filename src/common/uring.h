@@ -31,6 +31,7 @@
 #include <span>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/status.h"
 #include "common/task.h"
@@ -41,6 +42,14 @@ struct io_uring_sqe;
 namespace weft {
 
 class Uring;
+
+// A buffer registered with one ring (Uring::AddFixedBuffer): ops on that ring may read into or
+// write from any range inside it with ReadFixed/WriteFixed, without pinning its pages per op.
+// A slot index means nothing to another ring: check `ring` before using `index`.
+struct FixedBuffer {
+  Uring* ring = nullptr;  // nullptr: not registered
+  uint16_t index = 0;
+};
 
 // The state of one io_uring op; the typed awaiters below add await_resume.
 class UringOp {
@@ -103,6 +112,7 @@ class Uring {
     uint64_t submit_calls = 0;  // io_uring_submit calls that submitted something
     uint64_t sqes = 0;          // SQEs submitted
     uint64_t completions = 0;   // CQEs reaped
+    uint64_t fixed_ops = 0;     // ReadFixed/WriteFixed ops queued
   };
 
   // Sets up a ring of `entries` SQEs (completion queue twice that). Never fails; see status().
@@ -135,8 +145,18 @@ class Uring {
 
   // Registers buffers for ReadFixed/WriteFixed; buffer i is iovs[i]. One set at a time: call
   // UnregisterBuffers before registering another. The memory must stay valid until then.
+  // Not to be mixed with AddFixedBuffer on the same ring.
   Status RegisterBuffers(std::span<const iovec> iovs);
   Status UnregisterBuffers();
+
+  // Slot by slot instead: the first call sets up a sparse table of kFixedSlots; each call
+  // registers [data, data + len) in a free slot (pinning its pages once) and returns it.
+  // kBusy when every slot is taken. The memory must stay valid until RemoveFixedBuffer.
+  static constexpr unsigned kFixedSlots = 4096;
+  Result<FixedBuffer> AddFixedBuffer(void* data, size_t len);
+  // Empties the slot. REQUIRES: no op on it in flight.
+  void RemoveFixedBuffer(FixedBuffer buf);
+  size_t fixed_buffers() const { return fixed_used_; }
 
   Stats stats() const { return stats_; }
   size_t in_flight() const { return in_flight_; }
@@ -174,6 +194,11 @@ class Uring {
   size_t in_flight_ = 0;
   bool submit_error_logged_ = false;
   Stats stats_;
+  // Slots: 0 not set up, 1 sparse table ready, -1 the kernel refused it (errno in fixed_errno_).
+  int fixed_state_ = 0;
+  int fixed_errno_ = 0;
+  std::vector<uint16_t> fixed_free_;
+  size_t fixed_used_ = 0;
 };
 
 }  // namespace weft
