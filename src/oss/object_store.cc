@@ -9,6 +9,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 
 #include "common/event_loop.h"
 #include "common/uring.h"
@@ -79,7 +80,24 @@ Result<std::unique_ptr<ObjectStore>> ObjectStore::Open(const std::string& dir,
   if (options.max_open_objects == 0) {
     return Status(StatusCode::kInvalidArgument, "max_open_objects must be at least 1");
   }
-  return std::unique_ptr<ObjectStore>(new ObjectStore(dir, std::move(label), options));
+  WEFT_ASSIGN_OR_RETURN(uint64_t count, CountObjects(objects));
+  std::unique_ptr<ObjectStore> store(new ObjectStore(dir, std::move(label), options));
+  store->objects_ = count;
+  return store;
+}
+
+Result<uint64_t> ObjectStore::CountObjects(const std::string& objects_dir) {
+  uint64_t count = 0;
+  std::error_code ec;
+  for (const auto& fanout : std::filesystem::directory_iterator(objects_dir, ec)) {
+    if (!fanout.is_directory(ec)) continue;
+    for (const auto& f : std::filesystem::directory_iterator(fanout.path(), ec)) {
+      if (f.is_regular_file(ec)) ++count;
+    }
+    if (ec) break;
+  }
+  if (ec) return ErrnoStatus("counting the objects in " + objects_dir, ec.value());
+  return count;
 }
 
 std::string ObjectStore::ObjectPath(ObjectKey key) const {
@@ -110,6 +128,7 @@ Result<ObjectStore::ObjectRef> ObjectStore::Get(ObjectKey key, bool create) {
     }
     if (fd >= 0) {
       obj->dirent_unsynced = true;
+      objects_.fetch_add(1, std::memory_order_relaxed);
     } else if (errno == EEXIST) {
       fd = ::open(obj->path.c_str(), O_RDWR | O_CLOEXEC);
     }
@@ -142,7 +161,17 @@ int ObjectStore::DirectFd(OpenObject& obj) {
   return obj.direct_fd;
 }
 
-Task<Result<size_t>> ObjectStore::Read(ObjectKey key, uint64_t offset, std::span<char> buf) {
+UringTransfer ObjectStore::DirectOp(Uring& ring, bool write, int fd, char* buf, size_t len,
+                                    uint64_t off, FixedBuffer fixed) {
+  if (fixed.ring == &ring) {
+    return write ? ring.WriteFixed(fd, buf, len, off, fixed.index)
+                 : ring.ReadFixed(fd, buf, len, off, fixed.index);
+  }
+  return write ? ring.Write(fd, buf, len, off) : ring.Read(fd, buf, len, off);
+}
+
+Task<Result<size_t>> ObjectStore::Read(ObjectKey key, uint64_t offset, std::span<char> buf,
+                                       FixedBuffer fixed) {
   Result<ObjectRef> got = Get(key, /*create=*/false);
   if (!got.ok()) {
     if (got.status().code() == StatusCode::kNotFound) co_return size_t{0};
@@ -156,7 +185,8 @@ Task<Result<size_t>> ObjectStore::Read(ObjectKey key, uint64_t offset, std::span
     // Direct reads while the position stays aligned; a count that ends unaligned is the end of
     // the object, the rest (none) is left to the buffered path.
     while (dfd >= 0 && done < buf.size() && Aligned(done)) {
-      Result<size_t> n = co_await ring.Read(dfd, buf.data() + done, buf.size() - done, offset + done);
+      Result<size_t> n = co_await DirectOp(ring, false, dfd, buf.data() + done,
+                                           buf.size() - done, offset + done, fixed);
       if (!n.ok()) {
         if (n.status().code() == StatusCode::kUnavailable) continue;
         if (n.status().code() == StatusCode::kInvalidArgument) break;  // fall back to buffered
@@ -176,7 +206,7 @@ Task<Result<size_t>> ObjectStore::Read(ObjectKey key, uint64_t offset, std::span
 }
 
 Task<Result<size_t>> ObjectStore::Write(ObjectKey key, uint64_t offset,
-                                        std::span<const char> data) {
+                                        std::span<const char> data, FixedBuffer fixed) {
   WEFT_CO_ASSIGN_OR_RETURN(ObjectRef obj, Get(key, /*create=*/true));
   struct stat before;
   if (::fstat(obj->fd, &before) != 0) co_return ErrnoStatus("fstat " + obj->path, errno);
@@ -186,8 +216,8 @@ Task<Result<size_t>> ObjectStore::Write(ObjectKey key, uint64_t offset,
   if (Aligned(offset) && Aligned(data.size()) && Aligned(data.data())) {
     int dfd = DirectFd(*obj);
     while (dfd >= 0 && done < data.size() && Aligned(done)) {
-      Result<size_t> n =
-          co_await ring.Write(dfd, data.data() + done, data.size() - done, offset + done);
+      Result<size_t> n = co_await DirectOp(ring, true, dfd, const_cast<char*>(data.data()) + done,
+                                           data.size() - done, offset + done, fixed);
       if (!n.ok()) {
         if (n.status().code() == StatusCode::kUnavailable) continue;
         if (n.status().code() == StatusCode::kInvalidArgument) break;
@@ -257,6 +287,7 @@ Result<bool> ObjectStore::Destroy(ObjectKey key) {
     if (errno == ENOENT) return false;
     return ErrnoStatus("removing " + path, errno);
   }
+  objects_.fetch_sub(1, std::memory_order_relaxed);
   return true;
 }
 

@@ -8,7 +8,9 @@
 // An object comes into being on its first Write (or Punch). Data I/O and fdatasync go through
 // EventLoop::Current()->uring(); aligned requests (offset, length and buffer on 4 KiB) use an
 // O_DIRECT descriptor when the file system allows one, others the buffered descriptor. Open
-// descriptors are kept in a bounded LRU cache.
+// descriptors are kept in a bounded LRU cache. A buffer registered with the loop's ring (the
+// RPC layer's message and bulk buffers are) is read into and written from with
+// ReadFixed/WriteFixed, so its pages are not pinned again for each O_DIRECT transfer.
 //
 // Threading: one loop. Open on any thread; every other call on the loop thread that serves the
 // store (they use that loop's ring).
@@ -16,6 +18,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstdint>
 #include <list>
 #include <memory>
@@ -26,6 +29,7 @@
 #include "common/status.h"
 #include "common/target_label.h"
 #include "common/task.h"
+#include "common/uring.h"
 
 namespace weft::oss {
 
@@ -73,11 +77,14 @@ class ObjectStore {
   const std::string& dir() const { return dir_; }
 
   // Reads up to buf.size() bytes at `offset`; returns the count, short at end of object and 0
-  // for an object never written. Holes read as zeros.
-  Task<Result<size_t>> Read(ObjectKey key, uint64_t offset, std::span<char> buf);
+  // for an object never written. Holes read as zeros. `fixed`: where buf lies in the current
+  // loop's ring's fixed buffers, if it does.
+  Task<Result<size_t>> Read(ObjectKey key, uint64_t offset, std::span<char> buf,
+                            FixedBuffer fixed = {});
   // Writes all of `data` at `offset`, creating the object. kNoSpace when the disk is full; the
   // object then keeps its earlier size.
-  Task<Result<size_t>> Write(ObjectKey key, uint64_t offset, std::span<const char> data);
+  Task<Result<size_t>> Write(ObjectKey key, uint64_t offset, std::span<const char> data,
+                             FixedBuffer fixed = {});
   // fdatasync of the object (and of its directory entry when new). A missing object is Ok.
   Task<Status> Sync(ObjectKey key);
   // Sets the object's size, creating it if missing.
@@ -91,6 +98,9 @@ class ObjectStore {
   // The object's file name, for tests.
   std::string ObjectPath(ObjectKey key) const;
   size_t open_objects() const { return cache_.size(); }
+  // Objects on the OST: counted when it is opened, then kept up to date by the creates and
+  // destroys that go through this store. Safe from any thread (metrics scrapes).
+  uint64_t object_count() const { return objects_.load(std::memory_order_relaxed); }
 
  private:
   struct OpenObject;
@@ -102,6 +112,11 @@ class ObjectStore {
   void Forget(ObjectKey key);
   // The O_DIRECT descriptor of `obj`, or -1 when direct I/O is off or refused.
   int DirectFd(OpenObject& obj);
+  // One direct transfer, on the fixed buffer when it belongs to `ring`.
+  static UringTransfer DirectOp(Uring& ring, bool write, int fd, char* buf, size_t len,
+                                uint64_t off, FixedBuffer fixed);
+  // Objects under dir/objects, for object_count().
+  static Result<uint64_t> CountObjects(const std::string& objects_dir);
 
   std::string dir_;
   TargetLabel label_;
@@ -114,6 +129,7 @@ class ObjectStore {
   };
   Lru lru_;  // most recently used first
   std::unordered_map<ObjectKey, Entry, ObjectKeyHash> cache_;
+  std::atomic<uint64_t> objects_{0};
 };
 
 }  // namespace weft::oss

@@ -174,6 +174,9 @@ Task<int> ServeUntilSignal(EventLoop& loop, Daemon& d) {
     d.gauges.push_back(metrics.GaugeCallback(
         "weft_oss_bytes_free", "Bytes available to the OST", labels,
         [store] { return double(SpaceOf(*store).bytes_free()); }));
+    d.gauges.push_back(metrics.GaugeCallback(
+        "weft_oss_objects", "Objects stored on the OST", labels,
+        [store] { return double(store->object_count()); }));
   }
   MetricsServer metrics_server(metrics);
   Status st = metrics_server.Start(options.metrics);

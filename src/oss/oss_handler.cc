@@ -62,7 +62,8 @@ Task<Result<ReadReply>> OssHandler::Read(rpc::ServerCall& call, const ReadReques
   uint64_t want = request.offset() >= size ? 0 : std::min(request.length(), size - request.offset());
   if (want == 0) co_return reply;
   WEFT_CO_ASSIGN_OR_RETURN(std::span<char> buf, call.ResponsePayload(want));
-  WEFT_CO_ASSIGN_OR_RETURN(size_t n, co_await store->Read(key, request.offset(), buf));
+  WEFT_CO_ASSIGN_OR_RETURN(
+      size_t n, co_await store->Read(key, request.offset(), buf, call.response_payload_fixed()));
   // Truncated meanwhile: the payload is the whole buffer, so clear what was not read.
   if (n < buf.size()) std::memset(buf.data() + n, 0, buf.size() - n);
   reply.set_count(n);
@@ -81,7 +82,8 @@ Task<Result<WriteReply>> OssHandler::Write(rpc::ServerCall& call, const WriteReq
   WriteReply reply;
   if (request.length() == 0) co_return reply;
   WEFT_CO_ASSIGN_OR_RETURN(std::span<const char> data, co_await call.RequestPayload());
-  WEFT_CO_ASSIGN_OR_RETURN(size_t n, co_await store->Write(key, request.offset(), data));
+  WEFT_CO_ASSIGN_OR_RETURN(
+      size_t n, co_await store->Write(key, request.offset(), data, call.request_payload_fixed()));
   reply.set_count(n);
   co_return reply;
 }

@@ -49,9 +49,11 @@ inline std::string Pattern(uint64_t seed, uint64_t off, size_t len) {
 
 class OssServerThread {
  public:
-  // Serves the already formatted OSTs in `dirs`.
-  explicit OssServerThread(const std::vector<std::string>& dirs) {
-    RunOn(thread_.loop(), [](OssServerThread* self, std::vector<std::string> dirs) -> Task<void> {
+  // Serves the already formatted OSTs in `dirs`; `faults` (if any) goes to the RPC server.
+  explicit OssServerThread(const std::vector<std::string>& dirs,
+                           rpc::FaultInjection* faults = nullptr) {
+    RunOn(thread_.loop(), [](OssServerThread* self, std::vector<std::string> dirs,
+                             rpc::FaultInjection* faults) -> Task<void> {
       for (const std::string& d : dirs) {
         auto store = oss::ObjectStore::Open(d);
         EXPECT_TRUE(store.ok()) << store.status().ToString();
@@ -60,12 +62,13 @@ class OssServerThread {
         self->stores_.push_back(std::move(store).value());
       }
       rpc::RpcServer::Options o;
+      o.faults = faults;
       auto server = rpc::RpcServer::Start(self->thread_.loop(), o);
       EXPECT_TRUE(server.ok()) << server.status().ToString();
       if (!server.ok()) co_return;
       self->server_ = std::move(server).value();
       self->server_->AddService(oss::OssService::Table(&self->handler_));
-    }(this, dirs));
+    }(this, dirs, faults));
   }
   ~OssServerThread() {
     RunOn(thread_.loop(), [](OssServerThread* self) -> Task<void> {
@@ -75,6 +78,13 @@ class OssServerThread {
     }(this));
   }
   uint16_t port() const { return server_ ? server_->port() : 0; }
+  rpc::ServerStats stats() const { return server_->stats(); }
+  // The server loop's io_uring counters, read on that loop.
+  Uring::Stats uring_stats() {
+    return RunOn(thread_.loop(), [](EventLoop* loop) -> Task<Uring::Stats> {
+      co_return loop->uring().stats();
+    }(&thread_.loop()));
+  }
   oss::ObjectStore& store(size_t i) { return *stores_[i]; }
   EventLoop& loop() { return thread_.loop(); }
 
@@ -87,10 +97,13 @@ class OssServerThread {
 
 class OssClient {
  public:
-  explicit OssClient(uint16_t port, Clock::duration timeout = std::chrono::seconds(30)) {
-    RunOn(thread_.loop(), [](OssClient* self, uint16_t port, Clock::duration timeout) -> Task<void> {
+  explicit OssClient(uint16_t port, Clock::duration timeout = std::chrono::seconds(30),
+                     rpc::FaultInjection* faults = nullptr) {
+    RunOn(thread_.loop(), [](OssClient* self, uint16_t port, Clock::duration timeout,
+                             rpc::FaultInjection* faults) -> Task<void> {
       rpc::RpcClient::Options o;
       o.host_hint = "127.0.0.1";
+      o.faults = faults;
       o.default_timeout = timeout;
       o.attempt_timeout = std::min<Clock::duration>(o.attempt_timeout, timeout);
       auto c = rpc::RpcClient::Open(self->loop(), o);
@@ -101,7 +114,7 @@ class OssClient {
       EXPECT_TRUE(peer.ok()) << peer.status().ToString();
       if (!peer.ok()) co_return;
       self->stub_ = std::make_unique<oss::OssService::Stub>(self->client_.get(), *peer);
-    }(this, port, timeout));
+    }(this, port, timeout, faults));
   }
   ~OssClient() {
     RunOn(thread_.loop(), [](OssClient* self) -> Task<void> {
@@ -115,6 +128,7 @@ class OssClient {
     return RunOn(thread_.loop(), std::move(task));
   }
   oss::OssService::Stub& stub() { return *stub_; }
+  rpc::RpcClient& client() { return *client_; }
   EventLoop& loop() { return thread_.loop(); }
 
   // Coroutines for the client loop.
