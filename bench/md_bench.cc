@@ -4,6 +4,7 @@
 //            [--phases create,stat,readdir,unlink] [--inflight 1] [--no-ceiling]
 //            [--readdir-sizes 10000,100000,1000000] [--readdir-rpc-max 100000]
 //            [--dir WORKDIR] [--build BUILD] [--mds-threads N] [--mds NID [--mds-pid PID]]
+//            [--stop-oss]
 //
 // Without --mds it formats an MDT and an OST under WORKDIR (default: a fresh directory under
 // $TMPDIR or /tmp, removed at the end) and runs weft-mgs, weft-oss and weft-mds from the build
@@ -52,6 +53,7 @@ struct Args {
   int mds_threads = 0;
   std::string mds;
   int mds_pid = 0;
+  bool stop_oss = false;
 };
 
 std::vector<std::string> Split(const std::string& s) {
@@ -258,7 +260,8 @@ int Run(const Args& a) {
   pid_t pid = a.mds_pid;
   if (a.mds.empty()) {
     ClusterOptions co{.build_dir = a.build.empty() ? BuildDirOfSelf() : a.build,
-                      .work_dir = work, .mds_threads = a.mds_threads};
+                      .work_dir = work, .mds_threads = a.mds_threads,
+                      .stop_oss = a.stop_oss};
     Result<std::unique_ptr<MdCluster>> c = MdCluster::Start(co);
     if (!c.ok()) return Fail(c.status());
     cluster = std::move(c).value();
@@ -323,6 +326,9 @@ int main(int argc, char** argv) {
   app.add_option("--mds-threads", a.mds_threads, "mds.threads of the weft-mds started");
   app.add_option("--mds", a.mds, "Use this running MDS (NID) instead of starting one");
   app.add_option("--mds-pid", a.mds_pid, "With --mds: its pid, for the CPU per operation");
+  app.add_flag("--stop-oss", a.stop_oss,
+               "Experiment: stop weft-oss once the MDS is up, so that unlinks run without the "
+               "destroy worker's object destruction");
   CLI11_PARSE(app, argc, argv);
   return weft::bench::Run(a);
 }

@@ -148,6 +148,7 @@ Result<std::unique_ptr<MdCluster>> MdCluster::Start(const ClusterOptions& option
   WEFT_RETURN_IF_ERROR(c->Format());
   WEFT_RETURN_IF_ERROR(c->StartMgsAndOss());
   WEFT_RETURN_IF_ERROR(c->StartMds());
+  if (options.stop_oss) c->oss_.reset();
   return c;
 }
 
@@ -176,7 +177,9 @@ Status MdCluster::StartMgsAndOss() {
   const std::string& w = options_.work_dir;
   WEFT_ASSIGN_OR_RETURN(mgs_, Child::Start({Bin("src/mgs/weft-mgs"), "--mgs.fsname=weft",
                                             "--mgs.data_dir=" + w + "/mgs",
-                                            "--mgs.listen=" + Nid(mgs_port_)},
+                                            "--mgs.listen=" + Nid(mgs_port_),
+                                            "--mgs.target_down_after_ms=" +
+                                                std::string(options_.stop_oss ? "3600000" : "15000")},
                                            w + "/mgs"));
   WEFT_RETURN_IF_ERROR(mgs_->WaitForStderr("weft-mgs: serving fsname weft", 30));
   WEFT_ASSIGN_OR_RETURN(oss_, Child::Start({Bin("src/oss/weft-oss"), "--target", w + "/ost0",

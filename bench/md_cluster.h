@@ -59,6 +59,10 @@ struct ClusterOptions {
   std::string build_dir;  // where src/mgs/weft-mgs etc. are
   std::string work_dir;   // MDT, OST, MGS data and logs go under it
   int mds_threads = 0;    // mds.threads; 0: the daemon's default
+  // Stop weft-oss once the MDS is up (the MGS still lists the OST as UP): creates still get
+  // layouts, but the destroy worker's Destroy calls fail and back off, so unlinks are measured
+  // without the object destruction they queue. An experiment, not a normal run.
+  bool stop_oss = false;
 };
 
 class MdCluster {
