@@ -92,8 +92,10 @@ Task<Result<Resp>> MdsServiceImpl::Change(rpc::ServerCall& call, Req request,
 template <typename Req, typename Resp>
 Task<Result<Resp>> MdsServiceImpl::ChangeThenRecord(rpc::ServerCall& call, Req request,
                                                     Result<Resp> (Mdt::*op)(const Req&)) {
-  Result<Resp> reply = CheckRequest(request);
-  if (reply.ok()) {
+  // (A Result built from an Ok Status holds no value: the checked request must run.)
+  Status checked = CheckRequest(request);
+  Result<Resp> reply(checked.ok() ? Status(StatusCode::kInternal, "not run") : checked);
+  if (checked.ok()) {
     ApplyRootSquash(squash_, call.peer_nid(), request.mutable_cred());
     reply = co_await pool_.Run(ReadJob<Req, Resp>{&mdt_, op, &request});
   }
