@@ -2,6 +2,7 @@
 //
 //   oss_bench --dir /srv/bench-ost [--file-size-mib 256] [--seconds 2] [--runs 3]
 //             [--inflight 1,8,32] [--modes write-seq,read-seq,write-rand,read-rand]
+//             [--checksums=false] [--spin-us 20]
 //
 // Serves the OST at --dir (formatting it as weft-OST0000 if it has no label) from an
 // in-process RpcServer on loopback, and drives it from a client on another thread: 1 MiB
@@ -37,6 +38,8 @@ struct Args {
   size_t runs = 3;
   std::string inflight = "1,8,32";
   std::string modes = "write-seq,read-seq,write-rand,read-rand";
+  bool checksums = true;
+  int64_t spin_us = 20;
 };
 
 std::vector<std::string> Split(const std::string& s) {
@@ -135,8 +138,8 @@ int Run(const Args& a) {
       return 1;
     }
   }
-  LoopThread server_thread({.name = "oss"});
-  LoopThread client_thread({.name = "bench"});
+  LoopThread server_thread({.name = "oss", .spin = std::chrono::microseconds(a.spin_us)});
+  LoopThread client_thread({.name = "bench", .spin = std::chrono::microseconds(a.spin_us)});
   std::unique_ptr<oss::ObjectStore> store;
   oss::OssHandler handler;
   std::unique_ptr<rpc::RpcServer> server;
@@ -157,6 +160,7 @@ int Run(const Args& a) {
   st = RunOn(loop, [&]() -> Task<Status> {
     rpc::RpcClient::Options o;
     o.host_hint = "127.0.0.1";
+    o.checksums = a.checksums;
     WEFT_CO_ASSIGN_OR_RETURN(client, rpc::RpcClient::Open(loop, o));
     WEFT_CO_ASSIGN_OR_RETURN(rpc::PeerId peer,
                              client->AddPeer(Nid{"127.0.0.1", server->port(), "tcp"}));
@@ -190,6 +194,13 @@ int Run(const Args& a) {
       std::fflush(stdout);
     }
   }
+  rpc::ServerStats ss = server->stats();  // safe from any thread; the client's are not
+  rpc::ClientStats cs =
+      RunOn(loop, [&]() -> Task<rpc::ClientStats> { co_return client->stats(); }());
+  std::printf("checksum errors: server %llu, client %llu; resends %llu\n",
+              static_cast<unsigned long long>(ss.checksum_errors),
+              static_cast<unsigned long long>(cs.checksum_errors),
+              static_cast<unsigned long long>(cs.resends));
   RunOn(loop, [&]() -> Task<void> {
     stub.reset();
     client.reset();
@@ -216,6 +227,8 @@ int main(int argc, char** argv) {
   app.add_option("--runs", a.runs, "Runs per point; the median is reported");
   app.add_option("--inflight", a.inflight, "Calls in flight, comma separated");
   app.add_option("--modes", a.modes, "write-seq, read-seq, write-rand, read-rand");
+  app.add_option("--checksums", a.checksums, "crc32c over every payload (true, false)");
+  app.add_option("--spin-us", a.spin_us, "How long an idle event loop polls before it sleeps");
   CLI11_PARSE(app, argc, argv);
   return weft::Run(a);
 }

@@ -37,7 +37,8 @@ class RpcChecksumTest : public ::testing::Test {
   }
 
   Result<PayloadReply> Put(const std::vector<char>& data) {
-    return client_->Run([](TestClient* c, const std::vector<char>* data) -> Task<Result<PayloadReply>> {
+    return client_->Run([](TestClient* c,
+                           const std::vector<char>* data) -> Task<Result<PayloadReply>> {
       rpc::CallOptions o;
       o.send_payload = *data;
       co_return co_await c->stub().Put(PayloadRequest(), o);
@@ -46,7 +47,8 @@ class RpcChecksumTest : public ::testing::Test {
   // Reads `size` pattern bytes into `in`.
   Result<PayloadReply> Get(size_t size, std::vector<char>* in, size_t* received) {
     in->assign(size, 0);
-    return client_->Run([](TestClient* c, std::vector<char>* in, size_t* received) -> Task<Result<PayloadReply>> {
+    return client_->Run([](TestClient* c, std::vector<char>* in,
+                           size_t* received) -> Task<Result<PayloadReply>> {
       PayloadRequest req;
       req.set_size(in->size());
       req.set_seed(7);
