@@ -126,12 +126,14 @@ class Mdt {
   Result<std::vector<DestroyItem>> PendingDestroys(size_t max, uint64_t after = 0);
   // How many items the destroy queue holds (a scan of the orphans).
   Result<size_t> DestroyQueueLength();
+  // The queue's item for `ino`, if it holds one (a point read, for the worker's new items).
+  Result<std::optional<DestroyItem>> GetDestroyItem(uint64_t ino);
   // Removes `ino` from the queue once every object of its layout is destroyed.
   Status DestroyDone(uint64_t ino);
-  // Called (on the operation's thread, after its batch committed) whenever an operation adds
-  // an item to the destroy queue, so the destroy worker need not poll. Thread-safe; `hook`
-  // must be quick and must not call back into the Mdt. nullptr removes it.
-  void SetDestroyQueuedHook(std::function<void()> hook);
+  // Called with the inode (on the operation's thread, once its batch is durable) whenever an
+  // operation adds an item to the destroy queue, so the destroy worker need not scan for it.
+  // Thread-safe; `hook` must be quick and must not call back into the Mdt. nullptr removes it.
+  void SetDestroyQueuedHook(std::function<void(uint64_t ino)> hook);
 
  private:
   friend class Txn;
@@ -174,7 +176,7 @@ class Mdt {
   // Removes a name: unlink (`dir` false) and rmdir (`dir` true) (ops/remove_entry.cc).
   Result<EmptyReply> RemoveEntry(const UnlinkRequest& req, bool dir, const ReplyTag* tag);
   bool IsOpen(uint64_t ino);
-  void NotifyDestroyQueued();
+  void NotifyDestroyQueued(uint64_t ino);
 
   std::unique_ptr<MdtStore> store_;
   OstAllocator* allocator_;
@@ -199,7 +201,7 @@ class Mdt {
   std::atomic<uint64_t> reply_seq_{0};  // the last sequence number given to a reply record
 
   std::mutex hook_mu_;
-  std::function<void()> destroy_queued_hook_;  // guarded by hook_mu_
+  std::function<void(uint64_t)> destroy_queued_hook_;  // guarded by hook_mu_
 };
 
 }  // namespace weft::mds

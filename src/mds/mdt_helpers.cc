@@ -149,7 +149,7 @@ Status Mdt::DeleteInode(Txn& txn, const Inode& inode) {
     orphan.set_reason(Orphan::DESTROY);
     *orphan.mutable_layout() = inode.layout();
     txn.batch().Put(Family::kOrphans, InodeKey(inode.ino()), orphan.SerializeAsString());
-    txn.NoteDestroyQueued();
+    txn.NoteDestroyQueued(inode.ino());
   } else {
     txn.batch().Delete(Family::kOrphans, InodeKey(inode.ino()));
   }

@@ -84,14 +84,27 @@ Result<size_t> Mdt::DestroyQueueLength() {
   return n;
 }
 
-void Mdt::SetDestroyQueuedHook(std::function<void()> hook) {
+Result<std::optional<DestroyItem>> Mdt::GetDestroyItem(uint64_t ino) {
+  Result<std::string> value = store_->Get(Family::kOrphans, InodeKey(ino));
+  if (!value.ok() && value.status().code() == StatusCode::kNotFound) {
+    return std::optional<DestroyItem>();
+  }
+  if (!value.ok()) return value.status();
+  Orphan orphan;
+  if (!orphan.ParseFromString(*value) || orphan.reason() != Orphan::DESTROY) {
+    return std::optional<DestroyItem>();
+  }
+  return std::optional<DestroyItem>(DestroyItem{ino, orphan.layout()});
+}
+
+void Mdt::SetDestroyQueuedHook(std::function<void(uint64_t)> hook) {
   std::lock_guard lock(hook_mu_);
   destroy_queued_hook_ = std::move(hook);
 }
 
-void Mdt::NotifyDestroyQueued() {
+void Mdt::NotifyDestroyQueued(uint64_t ino) {
   std::lock_guard lock(hook_mu_);
-  if (destroy_queued_hook_) destroy_queued_hook_();
+  if (destroy_queued_hook_) destroy_queued_hook_(ino);
 }
 
 Status Mdt::DestroyDone(uint64_t ino) {

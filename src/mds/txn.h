@@ -25,8 +25,8 @@ class Txn {
   // Adds `delta` to the inode count of `locked_ino`'s lock stripe when the batch commits.
   // REQUIRES: the inode lock of `locked_ino` is held until Commit returns.
   void CountInodes(uint64_t locked_ino, int64_t delta);
-  // The batch adds an item to the destroy queue: the Mdt's hook runs after it commits.
-  void NoteDestroyQueued() { destroy_queued_ = true; }
+  // The batch queues `ino` for destruction: the Mdt's hook hears of it once it is durable.
+  void NoteDestroyQueued(uint64_t ino) { destroy_queued_ = ino; }
 
   // Adds the reply record (if `tag`) and the counters to the batch and commits it durably.
   Status Commit(const ReplyTag* tag, const google::protobuf::MessageLite& reply);
@@ -41,7 +41,7 @@ class Txn {
   Mdt& mdt_;
   WriteBatch batch_;
   std::vector<std::pair<uint32_t, int64_t>> counts_;  // (stripe, delta)
-  bool destroy_queued_ = false;
+  uint64_t destroy_queued_ = 0;  // the inode queued, 0: none
 };
 
 }  // namespace weft::mds

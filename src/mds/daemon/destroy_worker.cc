@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "common/nid.h"
 #include "oss/oss_service.h"
@@ -22,6 +23,19 @@ struct DoneJob {
   Mdt* mdt;
   uint64_t ino;
   Status operator()() const { return mdt->DestroyDone(ino); }
+};
+
+struct FreshJob {
+  Mdt* mdt;
+  const std::vector<uint64_t>* inos;
+  Result<std::vector<DestroyItem>> operator()() const {
+    std::vector<DestroyItem> items;
+    for (uint64_t ino : *inos) {
+      WEFT_ASSIGN_OR_RETURN(std::optional<DestroyItem> item, mdt->GetDestroyItem(ino));
+      if (item) items.push_back(std::move(*item));
+    }
+    return items;
+  }
 };
 
 struct LengthJob {
@@ -89,7 +103,10 @@ void DestroyWorker::ApplyConfig(const mgs::GetConfigReply& config) {
     ost.peer = *peer;
     news = true;
   }
-  if (news) wake_.Notify();
+  if (news) {
+    next_scan_ = Clock::now();
+    wake_.Notify();
+  }
 }
 
 void DestroyWorker::Start() {
@@ -97,9 +114,13 @@ void DestroyWorker::Start() {
   loop_.Spawn(Run());
 }
 
-void DestroyWorker::Wake() {
+void DestroyWorker::Wake(uint64_t ino) {
+  queue_gauge_.Add(1);
   DestroyWorker* self = this;
-  loop_.Post([self] { self->wake_.Notify(); });
+  loop_.Post([self, ino] {
+    self->fresh_.push_back(ino);
+    self->wake_.Notify();
+  });
 }
 
 Task<void> DestroyWorker::Stop() {
@@ -109,22 +130,32 @@ Task<void> DestroyWorker::Stop() {
 }
 
 Task<void> DestroyWorker::Run() {
-  int backoff = 0;
+  Result<size_t> length = co_await pool_.Run(LengthJob{&mdt_});
+  if (length.ok()) queue_gauge_.Set(static_cast<double>(*length));
+  next_scan_ = Clock::now();
   while (!stopping_) {
-    Pass pass = co_await DrainQueue();
-    if (stopping_) break;
-    Result<size_t> length = co_await pool_.Run(LengthJob{&mdt_});
-    if (length.ok()) queue_gauge_.Set(static_cast<double>(*length));
-    if (pass.failed || pass.waiting) {
-      co_await wake_.Wait(options_.retry * (1 << backoff));
-      backoff = std::min(backoff + 1, kMaxBackoffShift);
+    if (Clock::now() >= next_scan_) {
+      fresh_.clear();  // durable before they were announced: the scan sees them
+      Pass pass = co_await DrainQueue();
+      backoff_ = pass.failed || pass.waiting ? std::min(backoff_ + 1, kMaxBackoffShift + 1) : 0;
+      next_scan_ = Clock::now() + (backoff_ > 0 ? Backoff() : options_.idle_rescan);
+    } else if (!fresh_.empty()) {
+      std::vector<uint64_t> inos;
+      inos.swap(fresh_);
+      Pass pass = co_await DrainFresh(std::move(inos));
+      if (pass.failed || pass.waiting) {
+        next_scan_ = std::min(next_scan_, Clock::now() + Backoff());
+      }
     } else {
-      backoff = 0;
-      co_await wake_.Wait(options_.idle_rescan);
+      co_await wake_.Wait(next_scan_ - Clock::now());
     }
   }
   while (in_flight_ > 0) co_await slot_.Wait(std::chrono::milliseconds(100));
   running_ = false;
+}
+
+Clock::duration DestroyWorker::Backoff() const {
+  return options_.retry * (1 << std::clamp(backoff_ - 1, 0, kMaxBackoffShift));
 }
 
 Task<DestroyWorker::Pass> DestroyWorker::DrainQueue() {
@@ -138,25 +169,45 @@ Task<DestroyWorker::Pass> DestroyWorker::DrainQueue() {
       pass.failed = true;
       break;
     }
-    for (DestroyItem& item : *items) {
-      while (in_flight_ >= options_.in_flight) co_await slot_.Wait(std::chrono::seconds(1));
-      if (stopping_) break;
-      after = item.ino;
-      ++in_flight_;
-      loop_.Spawn(DestroyFile(std::move(item), &pass));
-    }
-    if (items->size() < options_.batch) break;
+    bool last = items->size() < options_.batch;
+    if (!items->empty()) after = items->back().ino;
+    co_await Launch(std::move(items).value(), &pass);
+    if (last) break;
   }
   // Waits for this pass's files: `pass` lives in this frame.
   while (in_flight_ > 0) co_await slot_.Wait(std::chrono::seconds(1));
   co_return pass;
 }
 
+Task<DestroyWorker::Pass> DestroyWorker::DrainFresh(std::vector<uint64_t> inos) {
+  Pass pass;
+  Result<std::vector<DestroyItem>> items = co_await pool_.Run(FreshJob{&mdt_, &inos});
+  if (!items.ok()) {
+    spdlog::error("mds: destroy worker: reading new items: {}", items.status().ToString());
+    pass.failed = true;
+    co_return pass;
+  }
+  co_await Launch(std::move(items).value(), &pass);
+  while (in_flight_ > 0) co_await slot_.Wait(std::chrono::seconds(1));
+  co_return pass;
+}
+
+Task<void> DestroyWorker::Launch(std::vector<DestroyItem> items, Pass* pass) {
+  for (DestroyItem& item : items) {
+    while (in_flight_ >= options_.in_flight) co_await slot_.Wait(std::chrono::seconds(1));
+    if (stopping_) break;
+    ++in_flight_;
+    loop_.Spawn(DestroyFile(std::move(item), pass));
+  }
+}
+
 Task<void> DestroyWorker::DestroyFile(DestroyItem item, Pass* pass) {
   Outcome outcome = co_await DestroyObjects(item);
   if (outcome == Outcome::kDone) {
     Status st = co_await pool_.Run(DoneJob{&mdt_, item.ino});
-    if (!st.ok()) {
+    if (st.ok()) {
+      queue_gauge_.Add(-1);
+    } else {
       spdlog::error("mds: destroy worker: dequeuing inode {}: {}", item.ino, st.ToString());
       outcome = Outcome::kFailed;
     }

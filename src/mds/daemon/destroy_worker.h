@@ -4,12 +4,15 @@
 // queue (Mdt::DestroyDone) only once every object was acknowledged, whether it existed or not.
 //
 // An object whose OST is missing from the configuration or not UP is not tried: its file
-// waits. A failed Destroy leaves the file queued; after a pass with failures or waiting files
-// the worker pauses (retry, doubling after every such pass up to 32 times retry) and tries
-// again. New items wake it at once (Mdt::SetDestroyQueuedHook); the queue is in the store, so
-// what a previous run left is picked up at start.
+// waits. A failed Destroy leaves the file queued. The whole queue is scanned at start, after a
+// pause once files failed or waited (retry, doubling after every scan that met such files, up
+// to 32 times retry; at once when an OST comes UP), and every idle_rescan; new items come from
+// the Mdt's hook (Mdt::SetDestroyQueuedHook) with their inode and are read by point reads, so
+// a burst of unlinks does not rescan the queue. The queue is in the store, so what a previous
+// run left is picked up at start.
 //
-// Metrics: weft_mds_destroy_queue (files queued, as of the last pass),
+// Metrics: weft_mds_destroy_queue (files queued: counted at start, then kept by the hook and
+// the worker),
 // weft_mds_destroys_sent_total and weft_mds_destroys_failed_total (Destroy RPCs).
 //
 // Threading: loop-thread only, except Wake, which any thread may call. Store calls run on the
@@ -20,6 +23,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/blocking_pool.h"
 #include "common/event_loop.h"
@@ -54,8 +58,8 @@ class DestroyWorker {
   void ApplyConfig(const mgs::GetConfigReply& config);
   // Starts draining the queue.
   void Start();
-  // Asks the worker to look at the queue now. Thread-safe.
-  void Wake();
+  // Tells the worker that `ino` was queued (durably). Thread-safe.
+  void Wake(uint64_t ino);
   // Stops: waits for the Destroy calls in flight to return; the queue stays as it is.
   Task<void> Stop();
 
@@ -76,6 +80,12 @@ class DestroyWorker {
   Task<void> Run();
   // One pass over the whole queue, in batches.
   Task<Pass> DrainQueue();
+  // One pass over the items of `inos` still queued.
+  Task<Pass> DrainFresh(std::vector<uint64_t> inos);
+  // Starts destroying `items`, at most options_.in_flight files at a time.
+  Task<void> Launch(std::vector<DestroyItem> items, Pass* pass);
+  // The pause before the next scan after one that met failed or waiting files.
+  Clock::duration Backoff() const;
   Task<void> DestroyFile(DestroyItem item, Pass* pass);
   Task<Outcome> DestroyObjects(const DestroyItem& item);
 
@@ -85,6 +95,9 @@ class DestroyWorker {
   BlockingPool& pool_;
   std::unique_ptr<rpc::RpcClient> client_;
   std::map<uint32_t, Ost> osts_;  // by OST index
+  std::vector<uint64_t> fresh_;   // inodes queued since the worker last looked
+  Clock::time_point next_scan_;   // when to scan the whole queue next
+  int backoff_ = 0;               // scans in a row that met failed or waiting files
   LoopSignal wake_;               // new items queued, or stopping
   LoopSignal slot_;               // a file's destroy finished
   size_t in_flight_ = 0;

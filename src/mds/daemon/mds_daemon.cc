@@ -116,7 +116,7 @@ Status StartBackground(EventLoop& loop, const MdsOptions& options, Parts& p) {
   wo.in_flight = static_cast<size_t>(options.destroy_in_flight);
   WEFT_ASSIGN_OR_RETURN(p.destroyer, DestroyWorker::Open(loop, wo, *p.mdt, p.pool));
   DestroyWorker* worker = p.destroyer.get();
-  p.mdt->SetDestroyQueuedHook([worker] { worker->Wake(); });
+  p.mdt->SetDestroyQueuedHook([worker](uint64_t ino) { worker->Wake(ino); });
   p.destroyer->Start();
   ReplyTrimmer::Options to{static_cast<uint64_t>(options.reply_records_keep),
                            std::chrono::milliseconds(options.reply_trim_ms)};
