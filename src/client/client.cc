@@ -1,5 +1,7 @@
 #include "client/client.h"
 
+#include <spdlog/spdlog.h>
+
 #include "client/client_impl.h"
 #include "client/mount_source.h"
 
@@ -80,8 +82,14 @@ Task<Result<Inode>> SetattrTask(Client::Impl* impl, const Credentials& cred, uin
     WEFT_CO_RETURN_IF_ERROR(co_await impl->io->Truncate(cred, ino, *attrs.size));
     attrs.size.reset();
   }
-  bool more = attrs.mode || attrs.uid || attrs.gid || attrs.atime.how() != mds::TimeSet::OMIT ||
-              attrs.mtime.how() != mds::TimeSet::OMIT;
+  bool times = attrs.atime.how() != mds::TimeSet::OMIT || attrs.mtime.how() != mds::TimeSet::OMIT;
+  if (times) {
+    // Writes this client has not sent or reported would set mtime when they are: send them
+    // now, so that the times set here are the ones that stay (tar, cp -p, touch -d).
+    Status flushed = co_await impl->io->FlushInode(cred, ino);
+    if (!flushed.ok()) spdlog::warn("setattr of {}: flushing its writes: {}", ino, flushed.ToString());
+  }
+  bool more = attrs.mode || attrs.uid || attrs.gid || times;
   if (more) WEFT_CO_RETURN_IF_ERROR((co_await impl->meta->Setattr(cred, ino, attrs)).status());
   co_return co_await GetattrMerged(impl, cred, ino);
 }

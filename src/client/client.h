@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "client/options.h"
+#include "client/target_stats.h"
 #include "client/types.h"
 #include "common/status.h"
 
@@ -87,6 +88,9 @@ class Client {
                           uint32_t max_entries = 0, bool plus = false);
   Result<FileHandle> Open(const Credentials& cred, uint64_t ino, uint32_t flags);
   Result<FsStats> Statfs(const Credentials& cred);
+  // statfs of each target: the MDT (inodes) and every OST in the configuration (bytes and
+  // inodes); a target that is DOWN or does not answer comes back with up = false.
+  Result<std::vector<TargetStats>> TargetStatfs(const Credentials& cred);
   Result<std::string> Getxattr(const Credentials& cred, uint64_t ino, const std::string& name);
   // flags: XATTR_CREATE (1), XATTR_REPLACE (2).
   Status Setxattr(const Credentials& cred, uint64_t ino, const std::string& name,
@@ -108,6 +112,10 @@ class Client {
   Result<size_t> Pwrite(const FileHandle& file, const void* buf, size_t len, uint64_t offset);
   // Data on disk on every OST written to, and the size recorded by the MDS.
   Status Fsync(const FileHandle& file);
+  // What close(2) of one of several descriptors needs: gathered writes sent and the size
+  // reported to the MDS (no OST sync), so another client that opens the file next sees it
+  // whole. The file stays open.
+  Status Flush(const FileHandle& file);
   Status Ftruncate(const FileHandle& file, uint64_t size);
   // Reports the size written and ends the open. REQUIRES: not closed before.
   Status Close(const FileHandle& file);

@@ -86,6 +86,13 @@ class FileIo {
   // OSS Sync of every object written since the last sync, then the size to the MDS.
   // (file_io.cc; opening, closing and sizes are in file_open.cc)
   Task<Status> Fsync(File& file);
+  // close(2) of one descriptor (FUSE flush): the gathered writes sent and the size written
+  // reported to the MDS, without syncing the OSTs, so the next opener anywhere sees the whole
+  // file (close-to-open). The file stays open. (file_flush.cc)
+  Task<Status> FlushFile(File& file);
+  // The same for every open file of `ino` on this client, as `cred`: before a change of its
+  // times, so that the size report of earlier writes does not move mtime after it.
+  Task<Status> FlushInode(const Credentials& cred, uint64_t ino);
   // ftruncate(2) with the opener's credentials. REQUIRES: open for writing.
   Task<Status> Ftruncate(File& file, uint64_t size);
   // truncate(2): the size on the MDS, then the objects punched to their new sizes.
@@ -103,7 +110,10 @@ class FileIo {
   // Drops the readahead of an open inode (its bytes changed).
   void DropAhead(uint64_t ino);
   Task<Status> PunchObjects(const mds::Layout& layout, uint64_t size);
-  Task<Result<Inode>> PrepareOpen(const Credentials& cred, Inode inode, uint32_t flags);
+  Task<Result<Inode>> MdsOpen(const Credentials& cred, uint64_t ino, uint32_t flags);
+  Task<Result<Inode>> TruncateAtOpen(const Credentials& cred, Inode inode, uint32_t flags);
+  // MDS Close of one open, with the size to record if not null.
+  Task<Status> MdsClose(const Credentials& cred, uint64_t ino, const uint64_t* size);
   Task<Status> ReportSize(const Credentials& cred, InodeState& state);
   Task<void> ReadPiece(OstLink ost, uint32_t ost_index, oss::ObjectId id, uint64_t offset,
                        std::span<char> out, WaitGroup* group);

@@ -1,11 +1,10 @@
 // Opening, closing and sizes of files: the MDS side of FileIo.
 //
-// The MDS's Open and Close calls are not used: over RPC both crash weft-mds today (its
-// ChangeThenRecord turns the Ok of CheckRequest into a Result that holds a Status, and the RPC
-// server then dereferences it; docs/client.md). Until that is fixed, open is Getattr (close-to-
-// open) plus Access for the open mode, O_TRUNC is a Setattr of size 0, and the size goes to the
-// MDS with Setattr when it is larger than the MDS's. What is lost: the MDS keeps no open count,
-// so a file unlinked while open here is destroyed at once.
+// Every open is an MDS Open (access checked there, the open counted, so a file unlinked while
+// open stays until its last close) and every close an MDS Close carrying the size this client
+// wrote (the largest wins). O_TRUNC is not left to the MDS's Open, which would only zero the
+// size: it is a truncate (MDS, then the objects punched). Between opens and closes the size
+// goes to the MDS with Setattr when it is larger than the MDS's (fsync, flush).
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -18,26 +17,11 @@
 namespace weft::client {
 namespace {
 
-// The access(2) mask an open with `flags` needs.
-uint32_t AccessMask(uint32_t flags) {
-  uint32_t mask = 0;
-  switch (flags & O_ACCMODE) {
-    case O_RDONLY: mask = R_OK; break;
-    case O_WRONLY: mask = W_OK; break;
-    default: mask = R_OK | W_OK; break;
-  }
-  if ((flags & O_TRUNC) != 0) mask |= W_OK;
-  return mask;
-}
-
-Status CheckOpenable(const Inode& inode, uint32_t flags) {
-  if (inode.type() == mds::SYMLINK) {
+// What the MDS cannot tell from its Open: flags that make no sense.
+Status CheckOpenFlags(uint64_t ino, uint32_t flags) {
+  if ((flags & O_ACCMODE) == O_ACCMODE) {
     return Status(StatusCode::kInvalidArgument,
-                  "inode " + std::to_string(inode.ino()) + " is a symbolic link; resolve it first");
-  }
-  if (inode.type() == mds::DIRECTORY && (AccessMask(flags) & W_OK) != 0) {
-    return Status(StatusCode::kIsDirectory,
-                  "inode " + std::to_string(inode.ino()) + " is a directory; it opens read-only");
+                  "open of inode " + std::to_string(ino) + ": O_ACCMODE 3 is not an access mode");
   }
   return Status::Ok();
 }
@@ -65,11 +49,21 @@ FileHandle FileIo::Attach(const Inode& inode, const Credentials& cred, uint32_t 
   return file;
 }
 
-// The checks of open(2) on an existing inode, and O_TRUNC.
-Task<Result<Inode>> FileIo::PrepareOpen(const Credentials& cred, Inode inode, uint32_t flags) {
-  WEFT_CO_RETURN_IF_ERROR(CheckOpenable(inode, flags));
-  WEFT_CO_RETURN_IF_ERROR(co_await meta_.Access(cred, inode.ino(), AccessMask(flags)));
-  if ((flags & O_TRUNC) != 0 && inode.type() == mds::REGULAR) {
+// MDS Open: the access check of open(2) and one open counted (O_TRUNC aside: see the top).
+Task<Result<Inode>> FileIo::MdsOpen(const Credentials& cred, uint64_t ino, uint32_t flags) {
+  WEFT_CO_ASSIGN_OR_RETURN(mds::MdsService::Stub stub, cluster_.Mdt(ino));
+  mds::OpenRequest r;
+  FillCredentials(cred, r.mutable_cred());
+  r.set_ino(ino);
+  r.set_flags(flags & ~static_cast<uint32_t>(O_TRUNC | O_CREAT | O_EXCL));
+  WEFT_CO_ASSIGN_OR_RETURN(mds::AttrReply reply, co_await stub.Open(r, cluster_.CallOptions()));
+  co_return std::move(*reply.mutable_inode());
+}
+
+// O_TRUNC after the open: a truncate to 0 (MDS, then the objects), with W_OK checked by it.
+Task<Result<Inode>> FileIo::TruncateAtOpen(const Credentials& cred, Inode inode,
+                                           uint32_t flags) {
+  if ((flags & O_TRUNC) != 0 && inode.type() == mds::REGULAR && inode.size() > 0) {
     WEFT_CO_RETURN_IF_ERROR(co_await Truncate(cred, inode.ino(), 0));
     inode.set_size(0);
   }
@@ -77,9 +71,16 @@ Task<Result<Inode>> FileIo::PrepareOpen(const Credentials& cred, Inode inode, ui
 }
 
 Task<Result<FileHandle>> FileIo::Open(const Credentials& cred, uint64_t ino, uint32_t flags) {
-  WEFT_CO_ASSIGN_OR_RETURN(Inode inode, co_await meta_.Getattr(cred, ino));
-  WEFT_CO_ASSIGN_OR_RETURN(inode, co_await PrepareOpen(cred, std::move(inode), flags));
-  co_return Attach(inode, cred, flags);
+  WEFT_CO_RETURN_IF_ERROR(CheckOpenFlags(ino, flags));
+  WEFT_CO_ASSIGN_OR_RETURN(Inode inode, co_await MdsOpen(cred, ino, flags));
+  FileHandle file = Attach(inode, cred, flags);
+  Result<Inode> truncated = co_await TruncateAtOpen(cred, std::move(inode), flags);
+  if (!truncated.ok()) {
+    (void)co_await Close(file);
+    co_return truncated.status();
+  }
+  if ((flags & O_TRUNC) != 0) file->state->size = std::min(file->state->size, truncated->size());
+  co_return file;
 }
 
 Task<Result<std::pair<Inode, FileHandle>>> FileIo::Create(const Credentials& cred,
@@ -95,13 +96,22 @@ Task<Result<std::pair<Inode, FileHandle>>> FileIo::Create(const Credentials& cre
   r.set_mode(mode & 07777);
   r.set_umask(umask);
   r.set_exclusive((flags & O_EXCL) != 0);
+  // Created and opened in one call (one open counted); a name that existed is opened as
+  // open(2) would, its access checked by the MDS.
+  r.set_open(true);
+  r.set_open_flags(flags & ~static_cast<uint32_t>(O_TRUNC));
   WEFT_CO_ASSIGN_OR_RETURN(mds::EntryReply reply, co_await stub.Create(r, cluster_.CallOptions()));
   Inode inode = std::move(*reply.mutable_inode());
-  // A name that existed is opened as open(2) would; a new file is the creator's to open.
-  if (!reply.created()) {
-    WEFT_CO_ASSIGN_OR_RETURN(inode, co_await PrepareOpen(cred, std::move(inode), flags));
-  }
   FileHandle file = Attach(inode, cred, flags);
+  if (!reply.created()) {
+    Result<Inode> truncated = co_await TruncateAtOpen(cred, inode, flags);
+    if (!truncated.ok()) {
+      (void)co_await Close(file);
+      co_return truncated.status();
+    }
+    if ((flags & O_TRUNC) != 0) file->state->size = std::min(file->state->size, truncated->size());
+    inode = std::move(*truncated);
+  }
   co_return std::make_pair(std::move(inode), std::move(file));
 }
 
@@ -114,9 +124,24 @@ Task<Status> FileIo::Close(FileHandle file) {
   InodeState& state = *file->state;
   Status st = co_await Flush(state);
   if (!state.write_error.ok()) st = std::exchange(state.write_error, Status());
-  if (st.ok() && state.size_unreported) st = co_await ReportSize(file->cred_, state);
+  // The MDS Close ends this open in any case; it carries the size if this client wrote past
+  // the MDS's (largest wins at the MDS).
+  uint64_t size = state.size;
+  bool report = st.ok() && state.size_unreported;
+  Status closed = co_await MdsClose(file->cred_, state.ino, report ? &size : nullptr);
+  if (closed.ok() && report && state.size == size) state.size_unreported = false;
+  if (st.ok()) st = closed;
   if (--state.opens == 0) open_.erase(state.ino);
   co_return st;
+}
+
+Task<Status> FileIo::MdsClose(const Credentials& cred, uint64_t ino, const uint64_t* size) {
+  WEFT_CO_ASSIGN_OR_RETURN(mds::MdsService::Stub stub, cluster_.Mdt(ino));
+  mds::CloseRequest r;
+  FillCredentials(cred, r.mutable_cred());
+  r.set_ino(ino);
+  if (size != nullptr) r.set_size(*size);
+  co_return (co_await stub.Close(r, cluster_.CallOptions())).status();
 }
 
 void FileIo::MergeLocalSize(Inode* inode) const {
