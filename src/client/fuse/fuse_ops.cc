@@ -1,0 +1,533 @@
+// The low-level FUSE operations: each turns one kernel request into one libweft call.
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <linux/fs.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/xattr.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "client/fuse/fuse_api.h"
+#include "client/fuse/weft_fuse.h"
+#include "client/layout_xattr.h"
+
+namespace weft::fuse {
+namespace {
+
+using client::Credentials;
+using client::FileHandle;
+using client::Inode;
+
+FuseFs& Fs(fuse_req_t req) { return *static_cast<FuseFs*>(fuse_req_userdata(req)); }
+client::Client& ClientOf(fuse_req_t req) { return *Fs(req).client; }
+
+// The caller: uid and gid from the request, supplementary groups from /proc (libfuse reads
+// /proc/PID/task/PID/status). A request the kernel makes on its own (pid 0) has none.
+Credentials CallerOf(fuse_req_t req) {
+  const fuse_ctx* ctx = fuse_req_ctx(req);
+  Credentials cred;
+  cred.uid = ctx->uid;
+  cred.gid = ctx->gid;
+  if (ctx->pid == 0) return cred;
+  gid_t groups[64];
+  int n = fuse_req_getgroups(req, 64, groups);
+  if (n > 64) {
+    std::vector<gid_t> many(static_cast<size_t>(n));
+    n = fuse_req_getgroups(req, n, many.data());
+    for (int i = 0; i < n && i < static_cast<int>(many.size()); ++i) cred.groups.push_back(many[i]);
+    return cred;
+  }
+  for (int i = 0; i < n; ++i) cred.groups.push_back(groups[i]);
+  return cred;
+}
+
+void ReplyError(fuse_req_t req, const Status& st) {
+  int err = client::ErrnoOf(st);
+  fuse_reply_err(req, err == 0 ? EIO : err);
+}
+
+fuse_entry_param EntryOf(fuse_req_t req, const Inode& inode) {
+  fuse_entry_param e;
+  std::memset(&e, 0, sizeof e);
+  e.ino = inode.ino();
+  e.generation = inode.generation();
+  client::InodeToStat(inode, &e.attr);
+  e.attr_timeout = Fs(req).options->attr_timeout;
+  e.entry_timeout = Fs(req).options->entry_timeout;
+  return e;
+}
+
+void ReplyEntry(fuse_req_t req, const Result<Inode>& inode) {
+  if (!inode.ok()) return ReplyError(req, inode.status());
+  fuse_entry_param e = EntryOf(req, *inode);
+  fuse_reply_entry(req, &e);
+}
+
+void ReplyAttr(fuse_req_t req, const Result<Inode>& inode) {
+  if (!inode.ok()) return ReplyError(req, inode.status());
+  struct stat st;
+  client::InodeToStat(*inode, &st);
+  fuse_reply_attr(req, &st, Fs(req).options->attr_timeout);
+}
+
+void ReplyStatus(fuse_req_t req, const Status& st) {
+  if (!st.ok()) return ReplyError(req, st);
+  fuse_reply_err(req, 0);
+}
+
+// An open file or directory: the libweft handle, or for a directory its "..".
+struct OpenFile {
+  FileHandle file;
+};
+struct OpenDir {
+  uint64_t parent = 0;
+};
+
+OpenFile* FileOf(fuse_file_info* fi) { return reinterpret_cast<OpenFile*>(fi->fh); }
+
+// --- session ---
+
+void Init(void* userdata, fuse_conn_info* conn) {
+  auto* fs = static_cast<FuseFs*>(userdata);
+  // Large writes and reads: one FUSE request carries up to max_rpc_size (1 MiB by default).
+  conn->max_write = static_cast<unsigned>(
+      std::min<size_t>(fs->options->client.max_rpc_size, size_t{1} << 20));
+  conn->max_readahead = conn->max_write;
+  // No writeback cache: with two clients it loses writes (ARCHITECTURE.md, "Client").
+  conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+  // The kernel clears setuid/setgid on write by sending a setattr; the MDS applies it.
+  conn->want &= ~FUSE_CAP_HANDLE_KILLPRIV;
+  // Truncation at open comes as a setattr before the open, so it goes through the MDS and
+  // then the objects like any truncate.
+  conn->want &= ~FUSE_CAP_ATOMIC_O_TRUNC;
+  if ((conn->capable & FUSE_CAP_PARALLEL_DIROPS) != 0) conn->want |= FUSE_CAP_PARALLEL_DIROPS;
+  if ((conn->capable & FUSE_CAP_AUTO_INVAL_DATA) != 0) conn->want |= FUSE_CAP_AUTO_INVAL_DATA;
+  if ((conn->capable & FUSE_CAP_READDIRPLUS) != 0) {
+    conn->want |= FUSE_CAP_READDIRPLUS | FUSE_CAP_READDIRPLUS_AUTO;
+  }
+}
+
+// --- names and attributes ---
+
+void Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  ReplyEntry(req, ClientOf(req).Lookup(CallerOf(req), parent, name));
+}
+
+void Forget(fuse_req_t req, fuse_ino_t, uint64_t) { fuse_reply_none(req); }
+
+void ForgetMulti(fuse_req_t req, size_t, fuse_forget_data*) { fuse_reply_none(req); }
+
+void Getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
+  ReplyAttr(req, ClientOf(req).Getattr(CallerOf(req), ino));
+}
+
+mds::TimeSet TimeOf(int to_set, int set_bit, int now_bit, const struct timespec& ts) {
+  mds::TimeSet t;
+  if ((to_set & now_bit) != 0) {
+    t.set_how(mds::TimeSet::NOW);
+  } else if ((to_set & set_bit) != 0) {
+    t.set_how(mds::TimeSet::SET);
+    t.set_ns(static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec);
+  }
+  return t;
+}
+
+void Setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fuse_file_info* fi) {
+  client::SetAttrs a;
+  if ((to_set & FUSE_SET_ATTR_MODE) != 0) a.mode = attr->st_mode & 07777;
+  if ((to_set & FUSE_SET_ATTR_UID) != 0) a.uid = attr->st_uid;
+  if ((to_set & FUSE_SET_ATTR_GID) != 0) a.gid = attr->st_gid;
+  a.atime = TimeOf(to_set, FUSE_SET_ATTR_ATIME, FUSE_SET_ATTR_ATIME_NOW, attr->st_atim);
+  a.mtime = TimeOf(to_set, FUSE_SET_ATTR_MTIME, FUSE_SET_ATTR_MTIME_NOW, attr->st_mtim);
+  client::Client& c = ClientOf(req);
+  Credentials cred = CallerOf(req);
+  if ((to_set & FUSE_SET_ATTR_SIZE) != 0) {
+    // ftruncate(2) on a file opened for writing is allowed whatever the mode bits now say.
+    if (fi != nullptr && FileOf(fi) != nullptr) {
+      Status st = c.Ftruncate(FileOf(fi)->file, static_cast<uint64_t>(attr->st_size));
+      if (!st.ok()) return ReplyError(req, st);
+    } else {
+      a.size = static_cast<uint64_t>(attr->st_size);
+    }
+  }
+  ReplyAttr(req, c.Setattr(cred, ino, a));
+}
+
+void Readlink(fuse_req_t req, fuse_ino_t ino) {
+  Result<std::string> target = ClientOf(req).Readlink(CallerOf(req), ino);
+  if (!target.ok()) return ReplyError(req, target.status());
+  fuse_reply_readlink(req, target->c_str());
+}
+
+void Mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev) {
+  ReplyEntry(req, ClientOf(req).Mknod(CallerOf(req), parent, name, mode, rdev,
+                                      fuse_req_ctx(req)->umask));
+}
+
+void Mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
+  ReplyEntry(req,
+             ClientOf(req).Mkdir(CallerOf(req), parent, name, mode, fuse_req_ctx(req)->umask));
+}
+
+void Unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  ReplyStatus(req, ClientOf(req).Unlink(CallerOf(req), parent, name));
+}
+
+void Rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  ReplyStatus(req, ClientOf(req).Rmdir(CallerOf(req), parent, name));
+}
+
+void Symlink(fuse_req_t req, const char* target, fuse_ino_t parent, const char* name) {
+  ReplyEntry(req, ClientOf(req).Symlink(CallerOf(req), parent, name, target));
+}
+
+void Rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent,
+            const char* newname, unsigned int flags) {
+  if ((flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) != 0) return (void)fuse_reply_err(req, EINVAL);
+  ReplyStatus(req, ClientOf(req).Rename(CallerOf(req), parent, name, newparent, newname, flags));
+}
+
+void Link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char* newname) {
+  ReplyEntry(req, ClientOf(req).Link(CallerOf(req), ino, newparent, newname));
+}
+
+void Access(fuse_req_t req, fuse_ino_t ino, int mask) {
+  ReplyStatus(req, ClientOf(req).Access(CallerOf(req), ino, static_cast<uint32_t>(mask)));
+}
+
+void Statfs(fuse_req_t req, fuse_ino_t) {
+  Result<client::FsStats> s = ClientOf(req).Statfs(CallerOf(req));
+  if (!s.ok()) return ReplyError(req, s.status());
+  struct statvfs v;
+  std::memset(&v, 0, sizeof v);
+  constexpr uint64_t kBlock = 4096;
+  v.f_bsize = 1 << 20;  // the preferred I/O size: one RPC
+  v.f_frsize = kBlock;
+  v.f_blocks = s->bytes_total / kBlock;
+  v.f_bfree = s->bytes_free / kBlock;
+  v.f_bavail = s->bytes_avail / kBlock;
+  v.f_files = s->inodes_total;
+  v.f_ffree = s->inodes_free;
+  v.f_favail = s->inodes_free;
+  v.f_namemax = s->name_max;
+  fuse_reply_statfs(req, &v);
+}
+
+// --- files ---
+
+void ReplyOpen(fuse_req_t req, fuse_file_info* fi, FileHandle file) {
+  fi->fh = reinterpret_cast<uint64_t>(new OpenFile{std::move(file)});
+  // Close-to-open: what this node has cached may be stale; drop it at every open.
+  fi->keep_cache = 0;
+  fi->direct_io = 0;
+  if (fuse_reply_open(req, fi) != 0) {
+    // The opener went away (interrupted): end the open we made.
+    OpenFile* of = FileOf(fi);
+    (void)ClientOf(req).Close(of->file);
+    delete of;
+  }
+}
+
+void Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
+            fuse_file_info* fi) {
+  auto created = ClientOf(req).Create(CallerOf(req), parent, name, mode & 07777,
+                                      static_cast<uint32_t>(fi->flags), fuse_req_ctx(req)->umask);
+  if (!created.ok()) return ReplyError(req, created.status());
+  fuse_entry_param e = EntryOf(req, created->first);
+  fi->fh = reinterpret_cast<uint64_t>(new OpenFile{std::move(created->second)});
+  fi->keep_cache = 0;
+  if (fuse_reply_create(req, &e, fi) != 0) {
+    OpenFile* of = FileOf(fi);
+    (void)ClientOf(req).Close(of->file);
+    delete of;
+  }
+}
+
+void Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  Result<FileHandle> file =
+      ClientOf(req).Open(CallerOf(req), ino, static_cast<uint32_t>(fi->flags));
+  if (!file.ok()) return ReplyError(req, file.status());
+  // Close-to-open: the size the kernel has cached may be another client's old one, and reads
+  // stop at it. Drop the cached attributes (only those: a negative offset) so the next read
+  // or stat asks again.
+  fuse_lowlevel_notify_inval_inode(Fs(req).session, ino, -1, 0);
+  ReplyOpen(req, fi, std::move(*file));
+}
+
+// One buffer per worker thread for reads (up to max_read bytes).
+std::vector<char>& ReadBuffer(size_t size) {
+  thread_local std::vector<char> buf;
+  if (buf.size() < size) buf.resize(size);
+  return buf;
+}
+
+void Read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info* fi) {
+  std::vector<char>& buf = ReadBuffer(size);
+  Result<size_t> n =
+      ClientOf(req).Pread(FileOf(fi)->file, buf.data(), size, static_cast<uint64_t>(off));
+  if (!n.ok()) return ReplyError(req, n.status());
+  fuse_reply_buf(req, buf.data(), *n);
+}
+
+void Write(fuse_req_t req, fuse_ino_t, const char* data, size_t size, off_t off,
+           fuse_file_info* fi) {
+  Result<size_t> n =
+      ClientOf(req).Pwrite(FileOf(fi)->file, data, size, static_cast<uint64_t>(off));
+  if (!n.ok()) return ReplyError(req, n.status());
+  fuse_reply_write(req, *n);
+}
+
+// close(2) of one descriptor: the size this node wrote goes to the MDS now, so that the next
+// opener anywhere sees the whole file (close-to-open).
+void Flush(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+  ReplyStatus(req, ClientOf(req).Flush(FileOf(fi)->file));
+}
+
+void Release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+  std::unique_ptr<OpenFile> of(FileOf(fi));
+  ReplyStatus(req, ClientOf(req).Close(of->file));
+}
+
+void Fsync(fuse_req_t req, fuse_ino_t, int, fuse_file_info* fi) {
+  ReplyStatus(req, ClientOf(req).Fsync(FileOf(fi)->file));
+}
+
+// fallocate: mode 0 extends the size (space on the OSTs is allocated as data arrives: Weft
+// does not reserve it); PUNCH_HOLE|KEEP_SIZE writes zeros over the part of the range inside
+// the file (the OSS has no range punch yet, so the zeros take space).
+void Fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t length,
+               fuse_file_info* fi) {
+  if (offset < 0 || length <= 0) return (void)fuse_reply_err(req, EINVAL);
+  client::Client& c = ClientOf(req);
+  const FileHandle& file = FileOf(fi)->file;
+  uint64_t end = static_cast<uint64_t>(offset) + static_cast<uint64_t>(length);
+  if (mode == FALLOC_FL_KEEP_SIZE) return (void)fuse_reply_err(req, 0);
+  if (mode != 0 && mode != (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)) {
+    return (void)fuse_reply_err(req, EOPNOTSUPP);
+  }
+  Result<Inode> inode = c.Getattr(CallerOf(req), ino);
+  if (!inode.ok()) return ReplyError(req, inode.status());
+  if (mode == 0) {
+    if (end <= inode->size()) return (void)fuse_reply_err(req, 0);
+    return ReplyStatus(req, c.Ftruncate(file, end));
+  }
+  end = std::min(end, inode->size());
+  static const std::vector<char> zeros(size_t{1} << 20, 0);
+  for (uint64_t at = static_cast<uint64_t>(offset); at < end;) {
+    size_t n = static_cast<size_t>(std::min<uint64_t>(end - at, zeros.size()));
+    Result<size_t> w = c.Pwrite(file, zeros.data(), n, at);
+    if (!w.ok()) return ReplyError(req, w.status());
+    at += n;
+  }
+  fuse_reply_err(req, 0);
+}
+
+// --- directories ---
+
+void Opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  Result<Inode> dir = ClientOf(req).Getattr(CallerOf(req), ino);
+  if (!dir.ok()) return ReplyError(req, dir.status());
+  if (dir->type() != mds::DIRECTORY) return (void)fuse_reply_err(req, ENOTDIR);
+  fi->fh = reinterpret_cast<uint64_t>(new OpenDir{dir->parent() != 0 ? dir->parent() : ino});
+  // Listings are not cached across opens: another client may have changed the directory.
+  fi->cache_readdir = 0;
+  fi->keep_cache = 0;
+  if (fuse_reply_open(req, fi) != 0) delete reinterpret_cast<OpenDir*>(fi->fh);
+}
+
+// Offsets: "." is 0 → 1, ".." is 1 → 2, every other entry's offset is its MDS cookie (the
+// resume point after it; never 1 or 2).
+void ReaddirAny(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi,
+                bool plus) {
+  std::vector<char> buf(size);
+  size_t used = 0;
+  auto add = [&](const char* name, const struct stat& st, const fuse_entry_param* e,
+                 off_t next) -> bool {
+    size_t n = plus ? fuse_add_direntry_plus(req, buf.data() + used, size - used, name, e, next)
+                    : fuse_add_direntry(req, buf.data() + used, size - used, name, &st, next);
+    if (n > size - used) return false;
+    used += n;
+    return true;
+  };
+  const auto* dir = reinterpret_cast<const OpenDir*>(fi->fh);
+  if (off < 2) {
+    struct stat st;
+    std::memset(&st, 0, sizeof st);
+    st.st_mode = S_IFDIR;
+    fuse_entry_param e;
+    std::memset(&e, 0, sizeof e);
+    e.attr.st_mode = S_IFDIR;
+    if (off == 0) {
+      st.st_ino = ino;
+      e.attr.st_ino = ino;
+      if (!add(".", st, &e, 1)) return (void)fuse_reply_buf(req, buf.data(), used);
+    }
+    st.st_ino = dir->parent;
+    e.attr.st_ino = dir->parent;
+    if (!add("..", st, &e, 2)) return (void)fuse_reply_buf(req, buf.data(), used);
+  }
+  uint64_t cookie = off <= 2 ? 0 : static_cast<uint64_t>(off);
+  // About as many entries as fit: a short name's record is 32 bytes, with attributes 160.
+  uint32_t want = static_cast<uint32_t>(std::max<size_t>(size / (plus ? 160 : 32), 1));
+  Result<client::DirPage> page = ClientOf(req).Readdir(CallerOf(req), ino, cookie, want, plus);
+  if (!page.ok()) {
+    if (used > 0) return (void)fuse_reply_buf(req, buf.data(), used);
+    return ReplyError(req, page.status());
+  }
+  for (const client::DirEntry& d : page->entries) {
+    struct stat st;
+    std::memset(&st, 0, sizeof st);
+    st.st_ino = d.ino;
+    st.st_mode = client::FileTypeMode(d.type);
+    fuse_entry_param e;
+    std::memset(&e, 0, sizeof e);
+    if (plus) {
+      if (d.inode) {
+        e = EntryOf(req, *d.inode);
+      } else {
+        // The inode went between the listing and its attributes: list the name only (an
+        // entry with ino 0 is not remembered by the kernel).
+        e.attr = st;
+      }
+    }
+    if (!add(d.name.c_str(), st, &e, static_cast<off_t>(d.cookie))) break;
+  }
+  fuse_reply_buf(req, buf.data(), used);
+}
+
+void Readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
+  ReaddirAny(req, ino, size, off, fi, false);
+}
+
+void Readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
+  ReaddirAny(req, ino, size, off, fi, true);
+}
+
+void Releasedir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+  delete reinterpret_cast<OpenDir*>(fi->fh);
+  fuse_reply_err(req, 0);
+}
+
+void Fsyncdir(fuse_req_t req, fuse_ino_t, int, fuse_file_info*) {
+  // Every namespace change is durable (WAL synced) before the MDS answers it.
+  fuse_reply_err(req, 0);
+}
+
+// --- extended attributes; "weft.layout" is the file's layout (layout_xattr.h) ---
+
+// POSIX ACLs are not implemented: their attributes are refused, so that programs (cp -a, tar
+// --acls) fall back to the mode bits instead of storing an ACL nothing enforces.
+bool IsPosixAcl(const char* name) {
+  return std::strcmp(name, "system.posix_acl_access") == 0 ||
+         std::strcmp(name, "system.posix_acl_default") == 0;
+}
+
+void ReplyXattr(fuse_req_t req, const std::string& value, size_t size) {
+  if (size == 0) return (void)fuse_reply_xattr(req, value.size());
+  if (size < value.size()) return (void)fuse_reply_err(req, ERANGE);
+  fuse_reply_buf(req, value.data(), value.size());
+}
+
+void Setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* value, size_t size,
+              int flags) {
+  if ((flags & ~(XATTR_CREATE | XATTR_REPLACE)) != 0) return (void)fuse_reply_err(req, EINVAL);
+  if (IsPosixAcl(name)) return (void)fuse_reply_err(req, EOPNOTSUPP);
+  std::string v(value, size);
+  if (std::strcmp(name, client::kLayoutXattr) == 0) {
+    Result<client::LayoutRequest> want = client::ParseLayoutXattr(v);
+    if (!want.ok()) return ReplyError(req, want.status());
+    if (want->start_ost != -1) {
+      // The MDS picks the first OST itself; choosing it is not supported yet.
+      return (void)fuse_reply_err(req, EOPNOTSUPP);
+    }
+    auto set = ClientOf(req).SetLayout(CallerOf(req), ino, want->stripe_size, want->stripe_count);
+    return ReplyStatus(req, set.status());
+  }
+  ReplyStatus(req,
+              ClientOf(req).Setxattr(CallerOf(req), ino, name, v, static_cast<uint32_t>(flags)));
+}
+
+void Getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {
+  if (IsPosixAcl(name)) return (void)fuse_reply_err(req, EOPNOTSUPP);
+  if (std::strcmp(name, client::kLayoutXattr) == 0) {
+    auto layout = ClientOf(req).GetLayout(CallerOf(req), ino);
+    if (!layout.ok()) return ReplyError(req, layout.status());
+    return ReplyXattr(req, client::FormatLayoutXattr(*layout), size);
+  }
+  Result<std::string> value = ClientOf(req).Getxattr(CallerOf(req), ino, name);
+  if (!value.ok()) return ReplyError(req, value.status());
+  ReplyXattr(req, *value, size);
+}
+
+void Listxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
+  Result<std::vector<std::string>> names = ClientOf(req).Listxattr(CallerOf(req), ino);
+  if (!names.ok()) return ReplyError(req, names.status());
+  std::string list;
+  for (const std::string& n : *names) {
+    list += n;
+    list.push_back('\0');
+  }
+  ReplyXattr(req, list, size);
+}
+
+void Removexattr(fuse_req_t req, fuse_ino_t ino, const char* name) {
+  if (std::strcmp(name, client::kLayoutXattr) == 0) return (void)fuse_reply_err(req, EPERM);
+  if (IsPosixAcl(name)) return (void)fuse_reply_err(req, EOPNOTSUPP);
+  ReplyStatus(req, ClientOf(req).Removexattr(CallerOf(req), ino, name));
+}
+
+fuse_lowlevel_ops MakeOps() {
+  fuse_lowlevel_ops ops;
+  std::memset(&ops, 0, sizeof ops);
+  ops.init = Init;
+  ops.lookup = Lookup;
+  ops.forget = Forget;
+  ops.forget_multi = ForgetMulti;
+  ops.getattr = Getattr;
+  ops.setattr = Setattr;
+  ops.readlink = Readlink;
+  ops.mknod = Mknod;
+  ops.mkdir = Mkdir;
+  ops.unlink = Unlink;
+  ops.rmdir = Rmdir;
+  ops.symlink = Symlink;
+  ops.rename = Rename;
+  ops.link = Link;
+  ops.open = Open;
+  ops.read = Read;
+  ops.write = Write;
+  ops.flush = Flush;
+  ops.release = Release;
+  ops.fsync = Fsync;
+  ops.opendir = Opendir;
+  ops.readdir = Readdir;
+  ops.readdirplus = Readdirplus;
+  ops.releasedir = Releasedir;
+  ops.fsyncdir = Fsyncdir;
+  ops.statfs = Statfs;
+  ops.setxattr = Setxattr;
+  ops.getxattr = Getxattr;
+  ops.listxattr = Listxattr;
+  ops.removexattr = Removexattr;
+  ops.access = Access;
+  ops.create = Create;
+  ops.fallocate = Fallocate;
+  // No getlk/setlk/flock: the kernel keeps locks itself, local to this mount.
+  return ops;
+}
+
+}  // namespace
+
+const fuse_lowlevel_ops* WeftFuseOps() {
+  static const fuse_lowlevel_ops ops = MakeOps();
+  return &ops;
+}
+
+}  // namespace weft::fuse

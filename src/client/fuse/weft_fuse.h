@@ -1,0 +1,41 @@
+// weft-fuse: a Weft file system mounted through the low-level libfuse3 API.
+//
+// Each FUSE request becomes one libweft call (src/client/client.h) with the caller's uid, gid
+// and supplementary groups; the MDS checks permissions, so the mount is safe without
+// default_permissions. FUSE node ids are Weft inode numbers (the root, inode 1, is
+// FUSE_ROOT_ID), so the daemon keeps no inode table and forget is free. The kernel's writeback
+// cache is off (ARCHITECTURE.md: with two clients it loses writes); page-cache data is dropped
+// at every open (close-to-open), and flush reports the size written to the MDS, so a file
+// closed here is complete for whoever opens it next.
+//
+// Locks (flock, fcntl) are the kernel's own, local to this mount: the daemon implements no lock
+// operations, which is how FUSE asks the kernel to keep them.
+#pragma once
+
+#include <memory>
+
+#include "client/client.h"
+#include "client/fuse/fuse_options.h"
+#include "common/status.h"
+
+struct fuse_lowlevel_ops;
+struct fuse_session;
+
+namespace weft::fuse {
+
+// Runs weft-fuse or mount.weft with its command line and returns the exit code: 0 after a
+// clean unmount (or, detached, once the mount is up), 1 for wrong usage, 32 if mounting failed
+// (mount(8)'s codes).
+int RunWeftFuse(int argc, const char* const* argv, bool mount_helper);
+
+// The low-level operations over a mounted client. Exposed for the daemon's main only.
+struct FuseFs {
+  client::Client* client;
+  const FuseOptions* options;
+  fuse_session* session = nullptr;  // set once the session exists, before the mount
+};
+
+// The libfuse operation table; userdata is a FuseFs*.
+const struct fuse_lowlevel_ops* WeftFuseOps();
+
+}  // namespace weft::fuse

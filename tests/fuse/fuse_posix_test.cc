@@ -1,0 +1,319 @@
+// POSIX through the mount: names, attributes, links, xattrs, data integrity and striping.
+#include <dirent.h>
+#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/xattr.h>
+
+#include <algorithm>
+#include <cstring>
+#include <random>
+#include <set>
+
+#include "fuse_fixture.h"
+
+namespace weft::test {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::UnorderedElementsAre;
+
+void WriteAll(const std::string& path, const std::string& data, int flags = O_CREAT | O_TRUNC) {
+  int fd = open(path.c_str(), O_WRONLY | flags, 0644);
+  ASSERT_GE(fd, 0) << path << ": " << strerror(errno);
+  ASSERT_EQ(write(fd, data.data(), data.size()), static_cast<ssize_t>(data.size()));
+  ASSERT_EQ(close(fd), 0);
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::set<std::string> List(const std::string& dir) {
+  std::set<std::string> names;
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return names;
+  while (dirent* e = readdir(d)) names.insert(e->d_name);
+  closedir(d);
+  return names;
+}
+
+TEST_F(FuseTest, NamesAndAttributes) {
+  ASSERT_EQ(mkdir(Path("d").c_str(), 0750), 0) << strerror(errno);
+  struct stat st;
+  ASSERT_EQ(stat(Path("d").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISDIR(st.st_mode));
+  EXPECT_EQ(st.st_mode & 07777, 0750u);
+  EXPECT_EQ(st.st_nlink, 2u);
+
+  ASSERT_NO_FATAL_FAILURE(WriteAll(Path("d/a"), "hello"));
+  ASSERT_EQ(stat(Path("d/a").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISREG(st.st_mode));
+  EXPECT_EQ(st.st_size, 5);
+  EXPECT_EQ(ReadAll(Path("d/a")), "hello");
+
+  EXPECT_EQ(mkdir(Path("d").c_str(), 0755), -1);
+  EXPECT_EQ(errno, EEXIST);
+  EXPECT_EQ(open(Path("d/a").c_str(), O_CREAT | O_EXCL | O_WRONLY, 0644), -1);
+  EXPECT_EQ(errno, EEXIST);
+  EXPECT_EQ(stat(Path("d/missing").c_str(), &st), -1);
+  EXPECT_EQ(errno, ENOENT);
+  EXPECT_EQ(mkdir(Path(std::string(256, 'n')).c_str(), 0755), -1);
+  EXPECT_EQ(errno, ENAMETOOLONG);
+
+  ASSERT_EQ(chmod(Path("d/a").c_str(), 0600), 0);
+  ASSERT_EQ(chown(Path("d/a").c_str(), 1234, 5678), 0);
+  struct timespec times[2] = {{1000, 5}, {2000, 7}};
+  ASSERT_EQ(utimensat(AT_FDCWD, Path("d/a").c_str(), times, 0), 0);
+  ASSERT_EQ(stat(Path("d/a").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
+  EXPECT_EQ(st.st_uid, 1234u);
+  EXPECT_EQ(st.st_gid, 5678u);
+  EXPECT_EQ(st.st_atim.tv_sec, 1000);
+  EXPECT_EQ(st.st_mtim.tv_sec, 2000);
+  EXPECT_EQ(st.st_mtim.tv_nsec, 7);
+
+  EXPECT_EQ(List(Path("d")), (std::set<std::string>{".", "..", "a"}));
+  EXPECT_EQ(rmdir(Path("d").c_str()), -1);
+  EXPECT_EQ(errno, ENOTEMPTY);
+  ASSERT_EQ(unlink(Path("d/a").c_str()), 0);
+  ASSERT_EQ(rmdir(Path("d").c_str()), 0);
+  EXPECT_EQ(List(mount_->dir()).count("d"), 0u);
+}
+
+TEST_F(FuseTest, RenameLinksAndSymlinks) {
+  ASSERT_EQ(mkdir(Path("x").c_str(), 0755), 0);
+  ASSERT_EQ(mkdir(Path("y").c_str(), 0755), 0);
+  ASSERT_NO_FATAL_FAILURE(WriteAll(Path("x/f"), "one"));
+  ASSERT_NO_FATAL_FAILURE(WriteAll(Path("y/g"), "two"));
+
+  ASSERT_EQ(rename(Path("x/f").c_str(), Path("y/f").c_str()), 0);
+  EXPECT_EQ(ReadAll(Path("y/f")), "one");
+  // RENAME_NOREPLACE refuses an existing target; RENAME_EXCHANGE swaps.
+  EXPECT_EQ(syscall(SYS_renameat2, AT_FDCWD, Path("y/f").c_str(), AT_FDCWD, Path("y/g").c_str(),
+                    RENAME_NOREPLACE),
+            -1);
+  EXPECT_EQ(errno, EEXIST);
+  ASSERT_EQ(syscall(SYS_renameat2, AT_FDCWD, Path("y/f").c_str(), AT_FDCWD, Path("y/g").c_str(),
+                    RENAME_EXCHANGE),
+            0)
+      << strerror(errno);
+  EXPECT_EQ(ReadAll(Path("y/f")), "two");
+  EXPECT_EQ(ReadAll(Path("y/g")), "one");
+  // Over an existing file; a directory never into its own subtree.
+  ASSERT_EQ(rename(Path("y/f").c_str(), Path("y/g").c_str()), 0);
+  EXPECT_EQ(ReadAll(Path("y/g")), "two");
+  EXPECT_EQ(rename(Path("y").c_str(), Path("y/sub").c_str()), -1);
+  EXPECT_EQ(errno, EINVAL);
+
+  ASSERT_EQ(link(Path("y/g").c_str(), Path("x/hard").c_str()), 0);
+  struct stat st;
+  ASSERT_EQ(stat(Path("x/hard").c_str(), &st), 0);
+  EXPECT_EQ(st.st_nlink, 2u);
+  ASSERT_EQ(unlink(Path("y/g").c_str()), 0);
+  EXPECT_EQ(ReadAll(Path("x/hard")), "two");
+
+  ASSERT_EQ(symlink("../x/hard", Path("y/sym").c_str()), 0);
+  char target[64] = {};
+  ASSERT_EQ(readlink(Path("y/sym").c_str(), target, sizeof target), 9);
+  EXPECT_STREQ(target, "../x/hard");
+  EXPECT_EQ(ReadAll(Path("y/sym")), "two");
+  ASSERT_EQ(lstat(Path("y/sym").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISLNK(st.st_mode));
+  ASSERT_EQ(symlink("loop2", Path("loop1").c_str()), 0);
+  ASSERT_EQ(symlink("loop1", Path("loop2").c_str()), 0);
+  EXPECT_EQ(open(Path("loop1").c_str(), O_RDONLY), -1);
+  EXPECT_EQ(errno, ELOOP);
+
+  ASSERT_EQ(mkfifo(Path("fifo").c_str(), 0600), 0);
+  ASSERT_EQ(stat(Path("fifo").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
+}
+
+TEST_F(FuseTest, UnlinkedOpenFileStaysReadable) {
+  ASSERT_NO_FATAL_FAILURE(WriteAll(Path("tmp"), "still here"));
+  int fd = open(Path("tmp").c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(unlink(Path("tmp").c_str()), 0);
+  char buf[32] = {};
+  EXPECT_EQ(pread(fd, buf, sizeof buf, 0), 10);
+  EXPECT_STREQ(buf, "still here");
+  EXPECT_EQ(close(fd), 0);
+}
+
+TEST_F(FuseTest, ExtendedAttributesAndTheLayout) {
+  ASSERT_NO_FATAL_FAILURE(WriteAll(Path("f"), "x"));
+  std::string f = Path("f");
+  ASSERT_EQ(setxattr(f.c_str(), "user.color", "blue", 4, 0), 0) << strerror(errno);
+  EXPECT_EQ(setxattr(f.c_str(), "user.color", "red", 3, XATTR_CREATE), -1);
+  EXPECT_EQ(errno, EEXIST);
+  EXPECT_EQ(setxattr(f.c_str(), "user.size", "1", 1, XATTR_REPLACE), -1);
+  EXPECT_EQ(errno, ENODATA);
+  char buf[256];
+  EXPECT_EQ(getxattr(f.c_str(), "user.color", nullptr, 0), 4);
+  EXPECT_EQ(getxattr(f.c_str(), "user.color", buf, 2), -1);
+  EXPECT_EQ(errno, ERANGE);
+  ASSERT_EQ(getxattr(f.c_str(), "user.color", buf, sizeof buf), 4);
+  EXPECT_EQ(std::string(buf, 4), "blue");
+  ssize_t n = listxattr(f.c_str(), buf, sizeof buf);
+  ASSERT_GT(n, 0);
+  EXPECT_THAT(std::string(buf, static_cast<size_t>(n)), HasSubstr("user.color"));
+  ASSERT_EQ(removexattr(f.c_str(), "user.color"), 0);
+  EXPECT_EQ(getxattr(f.c_str(), "user.color", buf, sizeof buf), -1);
+  EXPECT_EQ(errno, ENODATA);
+
+  // The layout as text: 64 KiB stripes over the four OSTs (the cluster's default).
+  n = getxattr(f.c_str(), "weft.layout", buf, sizeof buf);
+  ASSERT_GT(n, 0) << strerror(errno);
+  std::string layout(buf, static_cast<size_t>(n));
+  EXPECT_THAT(layout, HasSubstr("stripe_size=65536 stripe_count=4 objects="));
+  // A directory's default, then a new file in it follows it.
+  ASSERT_EQ(mkdir(Path("two").c_str(), 0755), 0);
+  std::string want = "stripe_count=2 stripe_size=131072";
+  ASSERT_EQ(setxattr(Path("two").c_str(), "weft.layout", want.data(), want.size(), 0), 0)
+      << strerror(errno);
+  ASSERT_NO_FATAL_FAILURE(WriteAll(Path("two/g"), "y"));
+  n = getxattr(Path("two/g").c_str(), "weft.layout", buf, sizeof buf);
+  ASSERT_GT(n, 0);
+  EXPECT_THAT(std::string(buf, static_cast<size_t>(n)),
+              HasSubstr("stripe_size=131072 stripe_count=2 objects="));
+  std::string bad = "stripe_size=1000";
+  EXPECT_EQ(setxattr(Path("two").c_str(), "weft.layout", bad.data(), bad.size(), 0), -1);
+  EXPECT_EQ(errno, EINVAL);
+}
+
+// Random writes and reads against a reference, across stripe boundaries (64 KiB x 4), with
+// holes, truncates down and up, then everything again after reopening.
+TEST_F(FuseTest, DataMatchesAReferenceAcrossStripesHolesAndTruncates) {
+  std::string path = Path("data");
+  int fd = open(path.c_str(), O_CREAT | O_RDWR, 0644);
+  ASSERT_GE(fd, 0);
+  std::string ref;
+  std::mt19937_64 rng(42);
+  auto write_at = [&](uint64_t off, size_t len) {
+    std::string chunk(len, '\0');
+    for (char& c : chunk) c = static_cast<char>('a' + rng() % 26);
+    ASSERT_EQ(pwrite(fd, chunk.data(), len, static_cast<off_t>(off)), static_cast<ssize_t>(len));
+    if (ref.size() < off + len) ref.resize(off + len, '\0');
+    ref.replace(off, len, chunk);
+  };
+  auto check = [&](int at) {
+    struct stat st;
+    ASSERT_EQ(fstat(at, &st), 0);
+    ASSERT_EQ(static_cast<size_t>(st.st_size), ref.size());
+    std::string got(ref.size() + 100, 'Z');
+    ssize_t n = pread(at, got.data(), got.size(), 0);
+    ASSERT_EQ(n, static_cast<ssize_t>(ref.size()));
+    got.resize(static_cast<size_t>(n));
+    ASSERT_TRUE(got == ref) << "content differs from the reference";
+  };
+  for (int i = 0; i < 60; ++i) {
+    uint64_t off = rng() % (1200 * 1024);
+    size_t len = 1 + rng() % (200 * 1024);
+    ASSERT_NO_FATAL_FAILURE(write_at(off, len));
+  }
+  ASSERT_NO_FATAL_FAILURE(check(fd));
+  // A hole far out, then truncates down and up.
+  ASSERT_NO_FATAL_FAILURE(write_at(3 * 1024 * 1024 + 7, 100));
+  ASSERT_NO_FATAL_FAILURE(check(fd));
+  ASSERT_EQ(ftruncate(fd, 300000), 0);
+  ref.resize(300000);
+  ASSERT_NO_FATAL_FAILURE(check(fd));
+  ASSERT_EQ(ftruncate(fd, 900000), 0);
+  ref.resize(900000, '\0');
+  ASSERT_NO_FATAL_FAILURE(check(fd));
+  ASSERT_EQ(fsync(fd), 0);
+  ASSERT_EQ(close(fd), 0);
+  fd = open(path.c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  ASSERT_NO_FATAL_FAILURE(check(fd));
+  close(fd);
+  ASSERT_EQ(truncate(path.c_str(), 10), 0);
+  EXPECT_EQ(ReadAll(path), ref.substr(0, 10));
+}
+
+TEST_F(FuseTest, AFileStripedOverFourOstsHasItsDataOnThoseFourObjects) {
+  std::string path = Path("wide");
+  std::string data(4 * 64 * 1024, 'w');  // exactly one stripe on each OST
+  ASSERT_NO_FATAL_FAILURE(WriteAll(path, data));
+  struct stat st;
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  // The layout names an OST per stripe ("objects=OST:ID,..." in stripe order); the first
+  // stripe's OST rotates from file to file.
+  char buf[512];
+  ssize_t n = getxattr(path.c_str(), "weft.layout", buf, sizeof buf);
+  ASSERT_GT(n, 0);
+  std::string layout(buf, static_cast<size_t>(n));
+  size_t at = layout.find("objects=");
+  ASSERT_NE(at, std::string::npos) << layout;
+  std::set<std::pair<uint32_t, uint64_t>> want;
+  std::istringstream objects(layout.substr(at + 8));
+  std::string item;
+  uint64_t stripe = 0;
+  while (std::getline(objects, item, ',')) {
+    want.emplace(static_cast<uint32_t>(std::stoul(item.substr(0, item.find(':')))), stripe++);
+  }
+  ASSERT_EQ(want.size(), 4u) << layout;
+  EXPECT_EQ(cluster_.ObjectsOf(st.st_ino), want) << "objects of inode " << st.st_ino;
+  std::set<uint32_t> osts;
+  for (const auto& [ost, s] : want) osts.insert(ost);
+  EXPECT_EQ(osts.size(), 4u) << layout;
+  EXPECT_EQ(ReadAll(path), data);
+}
+
+TEST_F(FuseTest, StatfsAddsUpTheOsts) {
+  struct statvfs v;
+  ASSERT_EQ(statvfs(mount_->dir().c_str(), &v), 0) << strerror(errno);
+  EXPECT_GT(v.f_blocks, 0u);
+  EXPECT_GT(v.f_files, 0u);
+  EXPECT_EQ(v.f_namemax, 255u);
+  std::string out;
+  EXPECT_EQ(Shell("df -h " + mount_->dir(), &out), 0) << out;
+  EXPECT_THAT(out, HasSubstr("weft"));
+}
+
+TEST_F(FuseTest, FallocateExtendsAndPunchesHoles) {
+  std::string path = Path("fa");
+  int fd = open(path.c_str(), O_CREAT | O_RDWR, 0644);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(fallocate(fd, 0, 0, 200000), 0) << strerror(errno);
+  struct stat st;
+  ASSERT_EQ(fstat(fd, &st), 0);
+  EXPECT_EQ(st.st_size, 200000);
+  std::string ones(200000, '1');
+  ASSERT_EQ(pwrite(fd, ones.data(), ones.size(), 0), 200000);
+  ASSERT_EQ(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 70000, 100000), 0)
+      << strerror(errno);
+  std::string got(200000, 'x');
+  ASSERT_EQ(pread(fd, got.data(), got.size(), 0), 200000);
+  EXPECT_EQ(got.substr(0, 70000), std::string(70000, '1'));
+  EXPECT_EQ(got.substr(70000, 100000), std::string(100000, '\0'));
+  EXPECT_EQ(got.substr(170000), std::string(30000, '1'));
+  EXPECT_EQ(fallocate(fd, FALLOC_FL_COLLAPSE_RANGE, 0, 65536), -1);
+  EXPECT_EQ(errno, EOPNOTSUPP);
+  close(fd);
+}
+
+TEST_F(FuseTest, TwoMountsSeeEachOthersChangesAfterCloseAndReopen) {
+  auto other = Mount("mnt2");
+  ASSERT_TRUE(other != nullptr);
+  ASSERT_NO_FATAL_FAILURE(WriteAll(Path("shared"), "first version"));
+  EXPECT_EQ(ReadAll(other->Path("shared")), "first version");
+  ASSERT_NO_FATAL_FAILURE(WriteAll(other->Path("shared"), "second, longer version"));
+  EXPECT_EQ(ReadAll(Path("shared")), "second, longer version");
+  ASSERT_NO_FATAL_FAILURE(WriteAll(Path("shared"), "3rd", O_APPEND));
+  EXPECT_EQ(ReadAll(other->Path("shared")), "second, longer version3rd");
+  ASSERT_EQ(mkdir(other->Path("made-there").c_str(), 0755), 0);
+  struct stat st;
+  EXPECT_EQ(stat(Path("made-there").c_str(), &st), 0);
+}
+
+}  // namespace
+}  // namespace weft::test

@@ -1,0 +1,102 @@
+// Real programs on the mount: git, tar, cp -a, and users other than root.
+#include <gmock/gmock.h>
+
+#include "fuse_fixture.h"
+
+namespace weft::test {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST_F(FuseTest, GitInitAddCommitAndStatus) {
+  if (Shell("command -v git") != 0) GTEST_SKIP() << "git is not installed";
+  std::string repo = Path("repo");
+  std::string out;
+  ASSERT_EQ(Shell("set -e; mkdir -p " + repo + "/src && cd " + repo +
+                      " && git init -q . && for i in 1 2 3 4 5; do echo \"line $i\" > src/f$i.c; "
+                      "done && echo hi > README && git add -A && "
+                      "git -c user.name=t -c user.email=t@example.com commit -q -m first && "
+                      "echo more >> README && git -c user.name=t -c user.email=t@example.com "
+                      "commit -q -am second && git log --oneline | wc -l && git status "
+                      "--porcelain && git fsck --no-progress 2>&1",
+                  &out),
+            0)
+      << out;
+  EXPECT_THAT(out, HasSubstr("2\n"));
+}
+
+TEST_F(FuseTest, TarRoundTripAndCpPreservingModesAndTimes) {
+  std::string local = cluster_.dir() + "/local";
+  std::string out;
+  // A small tree with modes, a symlink and a hard link, packed locally.
+  ASSERT_EQ(Shell("set -e; export TZ=UTC; mkdir -p " + local + "/t/a/b && cd " + local +
+                      "/t && for i in $(seq 1 40); do head -c $((i * 997)) /dev/urandom > a/f$i; "
+                      "done && chmod 0640 a/f1 && chmod 0755 a/f2 && ln -s a/f3 link && "
+                      "ln a/f4 a/b/hard && touch -d '2001-02-03 04:05:06' a/f5 && cd .. && "
+                      "tar cf t.tar t",
+                  &out),
+            0)
+      << out;
+  // Unpacked on Weft, packed again from Weft, unpacked locally: the same tree.
+  ASSERT_EQ(Shell("set -e; cd " + mount_->dir() + " && tar xpf " + local + "/t.tar && tar cf " +
+                      local + "/back.tar t && mkdir -p " + local + "/back && cd " + local +
+                      "/back && tar xpf ../back.tar && diff -r " + local + "/t " + local +
+                      "/back/t && stat -c '%a %Y' t/a/f1 t/a/f2 t/a/f5",
+                  &out),
+            0)
+      << out;
+  EXPECT_THAT(out, HasSubstr("640 "));
+  EXPECT_THAT(out, HasSubstr("755 "));
+  EXPECT_THAT(out, HasSubstr(" 981173106"));  // 2001-02-03 04:05:06 UTC
+  // cp -a keeps modes, times, links.
+  ASSERT_EQ(Shell("set -e; TZ=UTC; cp -a " + local + "/t " + mount_->dir() + "/copy && cd " +
+                      mount_->dir() + " && diff -r t copy && stat -c '%a %Y %h' copy/a/f1 "
+                      "copy/a/f5 copy/a/f4 && readlink copy/link",
+                  &out),
+            0)
+      << out;
+  EXPECT_THAT(out, HasSubstr("640 "));
+  EXPECT_THAT(out, HasSubstr(" 2\n"));  // f4 and b/hard
+  EXPECT_THAT(out, HasSubstr("a/f3"));
+}
+
+TEST_F(FuseTest, PermissionsAreCheckedForOtherUsers) {
+  if (Shell("command -v setpriv") != 0) GTEST_SKIP() << "setpriv is not installed";
+  std::string as_user = "setpriv --reuid=1000 --regid=1000 --clear-groups ";
+  std::string out;
+  // The mount lives under the test's private directory: let the user reach it.
+  ASSERT_EQ(chmod(cluster_.dir().c_str(), 0755), 0);
+  ASSERT_EQ(chmod(mount_->dir().c_str(), 0755), 0);
+  ASSERT_EQ(Shell(as_user + "ls " + mount_->dir(), &out), 0) << out;
+  ASSERT_EQ(Shell("set -e; cd " + mount_->dir() +
+                      " && mkdir closed open && chmod 0755 closed && chmod 1777 open && "
+                      "echo secret > closed/secret && chmod 0600 closed/secret"),
+            0);
+  // Not the owner: no writing into root's 0755 directory, no reading root's 0600 file.
+  EXPECT_NE(Shell(as_user + "touch " + Path("closed/x"), &out), 0);
+  EXPECT_THAT(out, HasSubstr("Permission denied"));
+  EXPECT_NE(Shell(as_user + "cat " + Path("closed/secret"), &out), 0);
+  EXPECT_THAT(out, HasSubstr("Permission denied"));
+  // A sticky world-writable directory: create yes, remove another user's file no.
+  ASSERT_EQ(Shell(as_user + "sh -c 'echo mine > " + Path("open/mine") + "'", &out), 0) << out;
+  struct stat st;
+  ASSERT_EQ(stat(Path("open/mine").c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 1000u);
+  ASSERT_EQ(Shell("echo roots > " + Path("open/roots")), 0);
+  EXPECT_NE(Shell(as_user + "rm -f " + Path("open/roots"), &out), 0);
+  EXPECT_THAT(out, HasSubstr("Operation not permitted"));
+  EXPECT_EQ(Shell(as_user + "rm " + Path("open/mine"), &out), 0) << out;
+  // chmod of someone else's file is refused; of one's own allowed.
+  EXPECT_NE(Shell(as_user + "chmod 0777 " + Path("open/roots"), &out), 0);
+  // Supplementary groups count: a group-writable directory of group 4242.
+  ASSERT_EQ(Shell("mkdir " + Path("grp") + " && chgrp 4242 " + Path("grp") + " && chmod 0770 " +
+                  Path("grp")),
+            0);
+  EXPECT_NE(Shell(as_user + "touch " + Path("grp/a"), &out), 0);
+  EXPECT_EQ(Shell("setpriv --reuid=1000 --regid=1000 --groups=4242 touch " + Path("grp/a"), &out),
+            0)
+      << out;
+}
+
+}  // namespace
+}  // namespace weft::test
