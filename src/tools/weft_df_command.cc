@@ -44,13 +44,16 @@ std::string Percent(uint64_t used, uint64_t total) {
   return std::to_string(pct) + "%";
 }
 
+// `known`: false for what a target does not report (an MDT's bytes, an OST's inodes when
+// its file system has none): printed as "-".
 void PrintRow(const std::string& name, uint64_t total, uint64_t used, uint64_t avail,
-              const std::string& where, const DfArgs& a) {
+              const std::string& where, const DfArgs& a, bool known = true) {
   char line[256];
   bool bytes = !a.inodes;
+  auto cell = [&](uint64_t v) { return known ? Cell(v, a.human, bytes) : std::string("-"); };
   std::snprintf(line, sizeof line, "%-22s %12s %12s %12s %5s %s\n", name.c_str(),
-                Cell(total, a.human, bytes).c_str(), Cell(used, a.human, bytes).c_str(),
-                Cell(avail, a.human, bytes).c_str(), Percent(used, total).c_str(), where.c_str());
+                cell(total).c_str(), cell(used).c_str(), cell(avail).c_str(),
+                known ? Percent(used, total).c_str() : "-", where.c_str());
   std::cout << line;
 }
 
@@ -89,7 +92,8 @@ int DfOne(const WeftMount& mount, const DfArgs& a) {
     uint64_t avail = a.inodes ? t.inodes_free : t.bytes_avail;
     uint64_t free = a.inodes ? t.inodes_free : t.bytes_free;
     uint64_t used = total > free ? total - free : 0;
-    PrintRow(name, total, used, avail, where, a);
+    // The MDS reports inodes, not the bytes of its disk.
+    PrintRow(name, total, used, avail, where, a, !(t.is_mdt && !a.inodes));
     // Bytes are the OSTs' sum, inodes the MDTs' (as lfs df adds them).
     if (a.inodes ? t.is_mdt : !t.is_mdt) {
       sum_total += total;
