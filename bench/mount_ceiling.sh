@@ -78,7 +78,7 @@ untar_one() {
 
 declare -A results
 record() { results[$1]+="$2 "; }
-median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+median() { tr ' ' '\n' | { grep -v '^$' || true; } | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 jobs=("seq-write-1m 1" "seq-write-1m 4" "seq-read-1m 1" "seq-read-1m 4" "rand-read-4k 1"
       "rand-write-4k 1")
