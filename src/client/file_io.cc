@@ -31,14 +31,22 @@ Task<void> FileIo::ReadPiece(OstLink ost, uint32_t ost_index, oss::ObjectId id, 
   group->Done(reply.status().WithContext("reading " + ObjectName(ost_index, id)));
 }
 
-Task<Status> FileIo::ReadStriped(InodeState& state, char* buf, size_t len, uint64_t offset) {
-  std::vector<StripePiece> pieces =
-      SplitRange(GeometryOf(state.layout), offset, len, cluster_.options().max_rpc_size);
+// The OST link of each piece, in order (an OST not in the configuration fails the lot).
+Task<Result<std::vector<OstLink>>> FileIo::LinksFor(const InodeState& state,
+                                                   const std::vector<StripePiece>& pieces) {
   std::vector<OstLink> links;
+  links.reserve(pieces.size());
   for (const StripePiece& p : pieces) {
     WEFT_CO_ASSIGN_OR_RETURN(OstLink link, co_await cluster_.Ost(OstOf(state.layout, p.stripe)));
     links.push_back(link);
   }
+  co_return links;
+}
+
+Task<Status> FileIo::ReadStriped(InodeState& state, char* buf, size_t len, uint64_t offset) {
+  std::vector<StripePiece> pieces =
+      SplitRange(GeometryOf(state.layout), offset, len, cluster_.options().max_rpc_size);
+  WEFT_CO_ASSIGN_OR_RETURN(std::vector<OstLink> links, co_await LinksFor(state, pieces));
   WaitGroup group(cluster_.loop());
   for (size_t i = 0; i < pieces.size(); ++i) {
     const StripePiece& p = pieces[i];
@@ -103,11 +111,7 @@ Task<Status> FileIo::WriteStriped(InodeState& state, const char* buf, size_t len
                                   uint64_t offset) {
   std::vector<StripePiece> pieces =
       SplitRange(GeometryOf(state.layout), offset, len, cluster_.options().max_rpc_size);
-  std::vector<OstLink> links;
-  for (const StripePiece& p : pieces) {
-    WEFT_CO_ASSIGN_OR_RETURN(OstLink link, co_await cluster_.Ost(OstOf(state.layout, p.stripe)));
-    links.push_back(link);
-  }
+  WEFT_CO_ASSIGN_OR_RETURN(std::vector<OstLink> links, co_await LinksFor(state, pieces));
   WaitGroup group(cluster_.loop());
   for (size_t i = 0; i < pieces.size(); ++i) {
     const StripePiece& p = pieces[i];

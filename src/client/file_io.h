@@ -18,6 +18,7 @@
 #include "client/cluster.h"
 #include "client/meta_client.h"
 #include "client/options.h"
+#include "client/striping.h"
 #include "client/types.h"
 
 namespace weft::client {
@@ -105,6 +106,8 @@ class FileIo {
   // Sends the gathered writes of the inode, if any.
   Task<Status> Flush(InodeState& state);
   Task<Status> WriteStriped(InodeState& state, const char* buf, size_t len, uint64_t offset);
+  Task<Result<std::vector<OstLink>>> LinksFor(const InodeState& state,
+                                              const std::vector<StripePiece>& pieces);
   // Reads [offset, offset + len) of the file from the OSTs. REQUIRES: inside the size.
   Task<Status> ReadStriped(InodeState& state, char* buf, size_t len, uint64_t offset);
   // Drops the readahead of an open inode (its bytes changed).
