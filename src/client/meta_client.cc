@@ -169,17 +169,18 @@ Task<Result<DirPage>> MetaClient::Readdir(const Credentials& cred, uint64_t ino,
   co_return page;
 }
 
-Task<void> MetaClient::AddOstSpace(uint32_t index, FsStats* stats, WaitGroup* group) {
-  Result<OstLink> ost = co_await cluster_.Ost(index);
-  if (!ost.ok()) {
-    group->Done(ost.status());
-    co_return;
-  }
+Task<Result<oss::StatfsReply>> OstStatfs(Cluster& cluster, uint32_t index) {
+  WEFT_CO_ASSIGN_OR_RETURN(OstLink ost, co_await cluster.Ost(index));
   oss::StatfsRequest r;
   r.set_ost_index(index);
-  co_await ost->slots->Acquire();
-  Result<oss::StatfsReply> reply = co_await ost->stub.Statfs(r, cluster_.CallOptions());
-  ost->slots->Release();
+  co_await ost.slots->Acquire();
+  Result<oss::StatfsReply> reply = co_await ost.stub.Statfs(r, cluster.CallOptions());
+  ost.slots->Release();
+  co_return reply;
+}
+
+Task<void> MetaClient::AddOstSpace(uint32_t index, FsStats* stats, WaitGroup* group) {
+  Result<oss::StatfsReply> reply = co_await OstStatfs(cluster_, index);
   if (reply.ok()) {
     stats->bytes_total += reply->bytes_total();
     stats->bytes_free += reply->bytes_free();

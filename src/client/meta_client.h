@@ -60,4 +60,7 @@ class MetaClient {
 // Copies the caller into a request's credentials.
 void FillCredentials(const Credentials& cred, mds::Credentials* out);
 
+// OSS Statfs of OST `index`, within its max_rpcs_in_flight (statfs, weft df).
+Task<Result<oss::StatfsReply>> OstStatfs(Cluster& cluster, uint32_t index);
+
 }  // namespace weft::client

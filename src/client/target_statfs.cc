@@ -15,18 +15,8 @@ std::string TargetName(const std::string& fsname, const char* type, uint32_t ind
 }
 
 // One OST's statfs; a failure leaves it marked not up (df shows it inactive), never fails df.
-Task<void> OstStatfs(Cluster* cluster, TargetStats* out, WaitGroup* group) {
-  Result<OstLink> ost = co_await cluster->Ost(out->index);
-  if (!ost.ok()) {
-    out->up = false;
-    group->Done(Status::Ok());
-    co_return;
-  }
-  oss::StatfsRequest r;
-  r.set_ost_index(out->index);
-  co_await ost->slots->Acquire();
-  Result<oss::StatfsReply> reply = co_await ost->stub.Statfs(r, cluster->CallOptions());
-  ost->slots->Release();
+Task<void> FillOst(Cluster* cluster, TargetStats* out, WaitGroup* group) {
+  Result<oss::StatfsReply> reply = co_await OstStatfs(*cluster, out->index);
   if (reply.ok()) {
     out->bytes_total = reply->bytes_total();
     out->bytes_free = reply->bytes_free();
@@ -66,7 +56,7 @@ Task<Result<std::vector<TargetStats>>> Gather(Client::Impl* impl, Credentials cr
   for (size_t i = 1; i < targets.size(); ++i) {
     if (!targets[i].up) continue;
     group.Add();
-    cluster.loop().Spawn(OstStatfs(&cluster, &targets[i], &group));
+    cluster.loop().Spawn(FillOst(&cluster, &targets[i], &group));
   }
   (void)co_await group.Wait();
   co_return targets;
