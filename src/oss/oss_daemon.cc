@@ -54,6 +54,31 @@ mgs::TargetSpace SpaceOf(const ObjectStore& store) {
   return space;
 }
 
+// The OST's space and inodes (statvfs of its directory, as heartbeats report them to the MGS)
+// and its object count, read at scrape time.
+void AddStoreGauges(MetricsRegistry& metrics, ObjectStore* store,
+                    std::vector<GaugeCallbackHandle>* gauges) {
+  MetricLabels labels = {{"target", store->label().Name()}};
+  auto add = [&](const char* name, const char* help, double (*read)(const StoreSpace&)) {
+    gauges->push_back(metrics.GaugeCallback(name, help, labels, [store, read] {
+      Result<StoreSpace> s = store->Statfs();
+      return s.ok() ? read(*s) : 0.0;
+    }));
+  };
+  add("weft_oss_capacity_bytes", "Size of the file system holding the OST, in bytes",
+      [](const StoreSpace& s) { return double(s.bytes_total); });
+  add("weft_oss_bytes_free", "Bytes available to the OST on its file system",
+      [](const StoreSpace& s) { return double(s.bytes_avail); });
+  add("weft_oss_bytes_used", "Bytes used on the file system holding the OST",
+      [](const StoreSpace& s) { return double(s.bytes_total - s.bytes_free); });
+  add("weft_oss_files_free", "Inodes free on the file system holding the OST",
+      [](const StoreSpace& s) { return double(s.inodes_free); });
+  add("weft_oss_files_used", "Inodes used on the file system holding the OST",
+      [](const StoreSpace& s) { return double(s.inodes_total - s.inodes_free); });
+  gauges->push_back(metrics.GaugeCallback("weft_oss_objects", "Objects stored on the OST", labels,
+                                          [store] { return double(store->object_count()); }));
+}
+
 // Sleeps up to `d` in short steps, returning early once the daemon stops.
 Task<void> Nap(EventLoop& loop, Daemon& d, Clock::duration total) {
   auto end = Clock::now() + total;
@@ -165,19 +190,7 @@ Task<int> ServeUntilSignal(EventLoop& loop, Daemon& d) {
   d.mgs_client = std::move(client).value();
 
   MetricsRegistry& metrics = MetricsRegistry::Global();
-  for (const auto& s : d.stores) {
-    ObjectStore* store = s.get();
-    MetricLabels labels = {{"target", store->label().Name()}};
-    d.gauges.push_back(metrics.GaugeCallback(
-        "weft_oss_bytes_total", "Size of the OST's file system in bytes", labels,
-        [store] { return double(SpaceOf(*store).bytes_total()); }));
-    d.gauges.push_back(metrics.GaugeCallback(
-        "weft_oss_bytes_free", "Bytes available to the OST", labels,
-        [store] { return double(SpaceOf(*store).bytes_free()); }));
-    d.gauges.push_back(metrics.GaugeCallback(
-        "weft_oss_objects", "Objects stored on the OST", labels,
-        [store] { return double(store->object_count()); }));
-  }
+  for (const auto& s : d.stores) AddStoreGauges(metrics, s.get(), &d.gauges);
   MetricsServer metrics_server(metrics);
   Status st = metrics_server.Start(options.metrics);
   int exit_code = 0;

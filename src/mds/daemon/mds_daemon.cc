@@ -18,6 +18,7 @@
 #include "common/target_label.h"
 #include "mds/daemon/destroy_worker.h"
 #include "mds/daemon/mds_config.h"
+#include "mds/daemon/mdt_metrics.h"
 #include "mds/daemon/mgs_link.h"
 #include "mds/daemon/reply_trimmer.h"
 #include "mds/service/mds_reply_store.h"
@@ -79,6 +80,7 @@ struct Parts {
   BlockingPool pool;
   RoundRobinOstAllocator allocator;
   std::unique_ptr<Mdt> mdt;
+  std::vector<GaugeCallbackHandle> mdt_gauges;  // read the mdt: released before it
   std::unique_ptr<DestroyWorker> destroyer;
   std::unique_ptr<ReplyTrimmer> trimmer;
   std::unique_ptr<MdtReplyStore> replies;
@@ -174,6 +176,7 @@ Task<int> ServeUntilSignal(EventLoop& loop, const MdsOptions& options, const Tar
     co_return 1;
   }
   p.mdt = std::move(mdt).value();
+  p.mdt_gauges = AddMdtGauges(MetricsRegistry::Global(), options.target, label.Name(), *p.mdt);
   Status st = StartRpc(loop, options, p);
   if (!st.ok()) {
     spdlog::error("{}: cannot start: {}", kProgram, st.ToString());
