@@ -273,11 +273,13 @@ bool EventLoop::Impl::PollersAllowBlocking() {
 }
 
 // How long the loop may block: until the next timer, at most kFdlessPollerMaxBlock if a poller
-// has no wait fd, forever otherwise.
+// has no wait fd or asks to wait briefly, forever otherwise.
 std::optional<Clock::duration> EventLoop::Impl::BlockLimit() const {
   std::optional<Clock::duration> limit;
   if (!timers_.empty()) limit = timers_.next() - Clock::now();
-  if (fdless_pollers_ > 0) {
+  bool brief = fdless_pollers_ > 0;
+  for (const PollerEntry& e : pollers_) brief = brief || (e.poller && e.poller->WaitBriefly());
+  if (brief) {
     Clock::duration cap = kFdlessPollerMaxBlock;
     limit = limit ? std::min(*limit, cap) : cap;
   }

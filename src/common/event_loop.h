@@ -57,6 +57,9 @@ class EventLoop {
     virtual int WaitFd() = 0;
     // Called before blocking on WaitFd(); false means "poll me again first" (fi_trywait).
     virtual bool TryWait() = 0;
+    // True while the poller has work that no fd will announce (posts to retry): the loop then
+    // blocks at most 1 ms instead of spinning or sleeping until the fd fires.
+    virtual bool WaitBriefly() const { return false; }
   };
 
   using TimerId = uint64_t;

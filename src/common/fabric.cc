@@ -246,13 +246,14 @@ ssize_t FabricEndpoint::TryPost(const Pending& p) {
 }
 
 void FabricEndpoint::Post(const Pending& p) {
-  if (!backlog_.empty()) {  // keep posts in order behind those already waiting
-    backlog_.push_back(p);
+  auto waiting = backlog_.find(p.peer);
+  if (waiting != backlog_.end()) {  // keep posts in order behind those already waiting
+    waiting->second.push_back(p);
     return;
   }
   ssize_t ret = TryPost(p);
   if (ret == -FI_EAGAIN) {
-    backlog_.push_back(p);
+    backlog_[p.peer].push_back(p);
   } else if (ret != 0) {
     ++errors_;
     static constexpr const char* kNames[] = {"fi_recv", "fi_send", "fi_read", "fi_write"};
@@ -262,15 +263,19 @@ void FabricEndpoint::Post(const Pending& p) {
 }
 
 void FabricEndpoint::RetryBacklog() {
-  while (!backlog_.empty()) {
-    Pending p = backlog_.front();
-    ssize_t ret = TryPost(p);
-    if (ret == -FI_EAGAIN) return;
-    backlog_.pop_front();
-    if (ret != 0) {
-      ++errors_;
-      p.op->on_complete(p.op, static_cast<int>(ret), 0);
+  for (auto it = backlog_.begin(); it != backlog_.end();) {
+    std::deque<Pending>& queue = it->second;
+    while (!queue.empty()) {
+      Pending p = queue.front();
+      ssize_t ret = TryPost(p);
+      if (ret == -FI_EAGAIN) break;  // this destination is still full: try the next one
+      queue.pop_front();
+      if (ret != 0) {
+        ++errors_;
+        p.op->on_complete(p.op, static_cast<int>(ret), 0);
+      }
     }
+    it = queue.empty() ? backlog_.erase(it) : std::next(it);
   }
 }
 
@@ -329,7 +334,9 @@ int FabricEndpoint::ReadErrorEntry() {
 }
 
 bool FabricEndpoint::TryWait() {
-  if (wait_fd_ < 0 || !backlog_.empty()) return false;
+  // Posts waiting in the backlog do not stop the loop from blocking: WaitBriefly() keeps the
+  // block short, so they are retried within a millisecond without spinning on a dead peer.
+  if (wait_fd_ < 0) return false;
   fid_t fids[1] = {&cq_->fid};
   return fi_trywait(fabric_, fids, 1) == FI_SUCCESS;
 }

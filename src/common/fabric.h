@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -121,6 +122,7 @@ class FabricEndpoint : public EventLoop::Poller {
   int Poll() override;
   int WaitFd() override { return wait_fd_; }
   bool TryWait() override;
+  bool WaitBriefly() const override { return !backlog_.empty(); }
 
   // Counters, for metrics and tests.
   uint64_t errors() const { return errors_; }
@@ -158,7 +160,10 @@ class FabricEndpoint : public EventLoop::Poller {
   int wait_fd_ = -1;
   std::string local_name_;
   size_t cq_batch_ = 32;
-  std::deque<Pending> backlog_;
+  // Posts that met -FI_EAGAIN wait here, one queue per destination (receives under
+  // FI_ADDR_UNSPEC), so a peer that takes nothing more (a dead or cut-off server) does not hold
+  // up posts to the others. Order within a destination is kept; empty queues are erased.
+  std::map<fi_addr_t, std::deque<Pending>> backlog_;
   uint64_t errors_ = 0;
 };
 
