@@ -80,6 +80,10 @@ class Mdt {
 
   uint64_t root_ino() const { return root_ino_; }
   const MdtFormat& format() const { return format_; }
+  // The file system's default layout from the MGS configuration (`mgs.default_stripe_*`): new
+  // files in directories without a layout of their own get it instead of the MDT's format-time
+  // default. A stripe size of 0 is ignored. Any thread.
+  void SetFsDefaultLayout(const Layout& layout);
   MdtStore& store() { return *store_; }
 
   // Namespace reads.
@@ -182,6 +186,8 @@ class Mdt {
   OstAllocator* allocator_;
   MdtOptions options_;
   MdtFormat format_;
+  std::atomic<uint64_t> fs_stripe_size_{0};  // from the MGS; 0: none yet
+  std::atomic<int32_t> fs_stripe_count_{0};
   uint64_t root_ino_ = 0;
 
   LockTable dir_locks_;    // serialise changes to a directory's entries

@@ -66,8 +66,20 @@ Result<uint64_t> Mdt::AllocateIno() {
   return next_ino_++;
 }
 
+void Mdt::SetFsDefaultLayout(const Layout& layout) {
+  if (layout.stripe_size() == 0) return;
+  fs_stripe_count_.store(layout.stripe_count(), std::memory_order_relaxed);
+  fs_stripe_size_.store(layout.stripe_size(), std::memory_order_relaxed);
+}
+
 Layout Mdt::DefaultLayout(const Inode& dir) const {
-  return dir.has_layout() ? dir.layout() : format_.default_layout();
+  if (dir.has_layout()) return dir.layout();
+  Layout def = format_.default_layout();
+  if (uint64_t size = fs_stripe_size_.load(std::memory_order_relaxed); size != 0) {
+    def.set_stripe_size(size);
+    def.set_stripe_count(fs_stripe_count_.load(std::memory_order_relaxed));
+  }
+  return def;
 }
 
 Status Mdt::AssignLayout(const Inode& parent, Inode* file) {

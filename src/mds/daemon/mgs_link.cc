@@ -159,6 +159,10 @@ void MgsLink::ApplyConfig(const mgs::GetConfigReply& config, bool log) {
                  osts.size(), active);
   }
   allocator_.Update(std::move(osts));
+  Layout fs_default;
+  fs_default.set_stripe_size(config.default_layout().stripe_size());
+  fs_default.set_stripe_count(config.default_layout().stripe_count());
+  mdt_.SetFsDefaultLayout(fs_default);
   if (options_.on_config) options_.on_config(config);
 }
 
