@@ -15,6 +15,8 @@ packages=(
   libtomlplusplus-dev libcli11-dev libcpp-httplib-dev
   # benchmarks and tests
   fio curl procps util-linux iproute2
+  # promtool, which checks the metrics endpoints in the tests (Debian packages it with the server)
+  prometheus
 )
 
 missing=()
@@ -32,5 +34,14 @@ fi
 echo "setup: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
-apt-get install -y -q --no-install-recommends "${missing[@]}"
+# Packages with a service (prometheus) must not start it: nothing here needs it running.
+policy=/usr/sbin/policy-rc.d
+made_policy=0
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && made_policy=1
+fi
+rc=0
+apt-get install -y -q --no-install-recommends "${missing[@]}" || rc=$?
+[ $made_policy -eq 0 ] || rm -f "$policy"
+[ $rc -eq 0 ] || { echo "setup: apt-get install failed (exit $rc)" >&2; exit $rc; }
 echo "setup: done"
