@@ -9,12 +9,14 @@
 #include <sys/xattr.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "client/fuse/fuse_api.h"
+#include "client/fuse/fuse_metrics.h"
 #include "client/fuse/weft_fuse.h"
 #include "client/layout_xattr.h"
 
@@ -48,9 +50,54 @@ Credentials CallerOf(fuse_req_t req) {
   return cred;
 }
 
+// The operation this worker thread is serving, for the error count of ReplyErrno: a request
+// runs on one thread from its handler to its reply.
+thread_local FuseOp current_op = FuseOp::kLookup;
+
+FuseMetrics& MetricsOf(fuse_req_t req) { return *Fs(req).metrics; }
+
+// A metadata request starts: counted, and remembered for an error reply.
+void Begin(fuse_req_t req, FuseOp op) {
+  current_op = op;
+  MetricsOf(req).CountMetadata(op);
+}
+
+// Times one read or write from its start to its reply (the request is gone by then, so the
+// metrics are found at the start); records it when it goes out of scope.
+class DataOp {
+ public:
+  DataOp(fuse_req_t req, FuseOp op)
+      : metrics_(MetricsOf(req)), op_(op), start_(std::chrono::steady_clock::now()) {
+    current_op = op;
+  }
+  ~DataOp() {
+    auto took = std::chrono::steady_clock::now() - start_;
+    if (op_ == FuseOp::kRead) {
+      metrics_.RecordRead(bytes_, took);
+    } else {
+      metrics_.RecordWrite(bytes_, took);
+    }
+  }
+  DataOp(const DataOp&) = delete;
+  DataOp& operator=(const DataOp&) = delete;
+  void set_bytes(size_t n) { bytes_ = n; }
+
+ private:
+  FuseMetrics& metrics_;
+  FuseOp op_;
+  std::chrono::steady_clock::time_point start_;
+  size_t bytes_ = 0;
+};
+
+// An error reply (err != 0), counted against the thread's current operation.
+void ReplyErrno(fuse_req_t req, int err) {
+  MetricsOf(req).CountError(current_op);
+  fuse_reply_err(req, err);
+}
+
 void ReplyError(fuse_req_t req, const Status& st) {
   int err = client::ErrnoOf(st);
-  fuse_reply_err(req, err == 0 ? EIO : err);
+  ReplyErrno(req, err == 0 ? EIO : err);
 }
 
 fuse_entry_param EntryOf(fuse_req_t req, const Inode& inode) {
@@ -117,6 +164,7 @@ void Init(void* userdata, fuse_conn_info* conn) {
 // --- names and attributes ---
 
 void Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  Begin(req, FuseOp::kLookup);
   ReplyEntry(req, ClientOf(req).Lookup(CallerOf(req), parent, name));
 }
 
@@ -125,6 +173,7 @@ void Forget(fuse_req_t req, fuse_ino_t, uint64_t) { fuse_reply_none(req); }
 void ForgetMulti(fuse_req_t req, size_t, fuse_forget_data*) { fuse_reply_none(req); }
 
 void Getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
+  Begin(req, FuseOp::kGetattr);
   ReplyAttr(req, ClientOf(req).Getattr(CallerOf(req), ino));
 }
 
@@ -140,6 +189,7 @@ mds::TimeSet TimeOf(int to_set, int set_bit, int now_bit, const struct timespec&
 }
 
 void Setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fuse_file_info* fi) {
+  Begin(req, FuseOp::kSetattr);
   client::SetAttrs a;
   if ((to_set & FUSE_SET_ATTR_MODE) != 0) a.mode = attr->st_mode & 07777;
   if ((to_set & FUSE_SET_ATTR_UID) != 0) a.uid = attr->st_uid;
@@ -161,48 +211,58 @@ void Setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int to_set, fuse
 }
 
 void Readlink(fuse_req_t req, fuse_ino_t ino) {
+  Begin(req, FuseOp::kReadlink);
   Result<std::string> target = ClientOf(req).Readlink(CallerOf(req), ino);
   if (!target.ok()) return ReplyError(req, target.status());
   fuse_reply_readlink(req, target->c_str());
 }
 
 void Mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev) {
+  Begin(req, FuseOp::kMknod);
   ReplyEntry(req, ClientOf(req).Mknod(CallerOf(req), parent, name, mode, rdev,
                                       fuse_req_ctx(req)->umask));
 }
 
 void Mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
+  Begin(req, FuseOp::kMkdir);
   ReplyEntry(req,
              ClientOf(req).Mkdir(CallerOf(req), parent, name, mode, fuse_req_ctx(req)->umask));
 }
 
 void Unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  Begin(req, FuseOp::kUnlink);
   ReplyStatus(req, ClientOf(req).Unlink(CallerOf(req), parent, name));
 }
 
 void Rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  Begin(req, FuseOp::kRmdir);
   ReplyStatus(req, ClientOf(req).Rmdir(CallerOf(req), parent, name));
 }
 
 void Symlink(fuse_req_t req, const char* target, fuse_ino_t parent, const char* name) {
+  Begin(req, FuseOp::kSymlink);
   ReplyEntry(req, ClientOf(req).Symlink(CallerOf(req), parent, name, target));
 }
 
 void Rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent,
             const char* newname, unsigned int flags) {
-  if ((flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) != 0) return (void)fuse_reply_err(req, EINVAL);
+  Begin(req, FuseOp::kRename);
+  if ((flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) != 0) return ReplyErrno(req, EINVAL);
   ReplyStatus(req, ClientOf(req).Rename(CallerOf(req), parent, name, newparent, newname, flags));
 }
 
 void Link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char* newname) {
+  Begin(req, FuseOp::kLink);
   ReplyEntry(req, ClientOf(req).Link(CallerOf(req), ino, newparent, newname));
 }
 
 void Access(fuse_req_t req, fuse_ino_t ino, int mask) {
+  Begin(req, FuseOp::kAccess);
   ReplyStatus(req, ClientOf(req).Access(CallerOf(req), ino, static_cast<uint32_t>(mask)));
 }
 
 void Statfs(fuse_req_t req, fuse_ino_t) {
+  Begin(req, FuseOp::kStatfs);
   Result<client::FsStats> s = ClientOf(req).Statfs(CallerOf(req));
   if (!s.ok()) return ReplyError(req, s.status());
   struct statvfs v;
@@ -237,6 +297,7 @@ void ReplyOpen(fuse_req_t req, fuse_file_info* fi, FileHandle file) {
 
 void Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
             fuse_file_info* fi) {
+  Begin(req, FuseOp::kCreate);
   auto created = ClientOf(req).Create(CallerOf(req), parent, name, mode & 07777,
                                       static_cast<uint32_t>(fi->flags), fuse_req_ctx(req)->umask);
   if (!created.ok()) return ReplyError(req, created.status());
@@ -251,6 +312,7 @@ void Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
 }
 
 void Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  Begin(req, FuseOp::kOpen);
   Result<FileHandle> file =
       ClientOf(req).Open(CallerOf(req), ino, static_cast<uint32_t>(fi->flags));
   if (!file.ok()) return ReplyError(req, file.status());
@@ -269,33 +331,40 @@ std::vector<char>& ReadBuffer(size_t size) {
 }
 
 void Read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info* fi) {
+  DataOp op(req, FuseOp::kRead);
   std::vector<char>& buf = ReadBuffer(size);
   Result<size_t> n =
       ClientOf(req).Pread(FileOf(fi)->file, buf.data(), size, static_cast<uint64_t>(off));
   if (!n.ok()) return ReplyError(req, n.status());
+  op.set_bytes(*n);
   fuse_reply_buf(req, buf.data(), *n);
 }
 
 void Write(fuse_req_t req, fuse_ino_t, const char* data, size_t size, off_t off,
            fuse_file_info* fi) {
+  DataOp op(req, FuseOp::kWrite);
   Result<size_t> n =
       ClientOf(req).Pwrite(FileOf(fi)->file, data, size, static_cast<uint64_t>(off));
   if (!n.ok()) return ReplyError(req, n.status());
+  op.set_bytes(*n);
   fuse_reply_write(req, *n);
 }
 
 // close(2) of one descriptor: the size this node wrote goes to the MDS now, so that the next
 // opener anywhere sees the whole file (close-to-open).
 void Flush(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+  Begin(req, FuseOp::kFlush);
   ReplyStatus(req, ClientOf(req).Flush(FileOf(fi)->file));
 }
 
 void Release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+  Begin(req, FuseOp::kRelease);
   std::unique_ptr<OpenFile> of(FileOf(fi));
   ReplyStatus(req, ClientOf(req).Close(of->file));
 }
 
 void Fsync(fuse_req_t req, fuse_ino_t, int, fuse_file_info* fi) {
+  Begin(req, FuseOp::kFsync);
   ReplyStatus(req, ClientOf(req).Fsync(FileOf(fi)->file));
 }
 
@@ -304,13 +373,14 @@ void Fsync(fuse_req_t req, fuse_ino_t, int, fuse_file_info* fi) {
 // the file (the OSS has no range punch yet, so the zeros take space).
 void Fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t length,
                fuse_file_info* fi) {
-  if (offset < 0 || length <= 0) return (void)fuse_reply_err(req, EINVAL);
+  Begin(req, FuseOp::kFallocate);
+  if (offset < 0 || length <= 0) return ReplyErrno(req, EINVAL);
   client::Client& c = ClientOf(req);
   const FileHandle& file = FileOf(fi)->file;
   uint64_t end = static_cast<uint64_t>(offset) + static_cast<uint64_t>(length);
   if (mode == FALLOC_FL_KEEP_SIZE) return (void)fuse_reply_err(req, 0);
   if (mode != 0 && mode != (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)) {
-    return (void)fuse_reply_err(req, EOPNOTSUPP);
+    return ReplyErrno(req, EOPNOTSUPP);
   }
   Result<Inode> inode = c.Getattr(CallerOf(req), ino);
   if (!inode.ok()) return ReplyError(req, inode.status());
@@ -332,9 +402,10 @@ void Fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t len
 // --- directories ---
 
 void Opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  Begin(req, FuseOp::kOpendir);
   Result<Inode> dir = ClientOf(req).Getattr(CallerOf(req), ino);
   if (!dir.ok()) return ReplyError(req, dir.status());
-  if (dir->type() != mds::DIRECTORY) return (void)fuse_reply_err(req, ENOTDIR);
+  if (dir->type() != mds::DIRECTORY) return ReplyErrno(req, ENOTDIR);
   fi->fh = reinterpret_cast<uint64_t>(new OpenDir{dir->parent() != 0 ? dir->parent() : ino});
   // Listings are not cached across opens: another client may have changed the directory.
   fi->cache_readdir = 0;
@@ -403,14 +474,17 @@ void ReaddirAny(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_fil
 }
 
 void Readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
+  Begin(req, FuseOp::kReaddir);
   ReaddirAny(req, ino, size, off, fi, false);
 }
 
 void Readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
+  Begin(req, FuseOp::kReaddirplus);
   ReaddirAny(req, ino, size, off, fi, true);
 }
 
 void Releasedir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+  Begin(req, FuseOp::kReleasedir);
   delete reinterpret_cast<OpenDir*>(fi->fh);
   fuse_reply_err(req, 0);
 }
@@ -431,21 +505,22 @@ bool IsPosixAcl(const char* name) {
 
 void ReplyXattr(fuse_req_t req, const std::string& value, size_t size) {
   if (size == 0) return (void)fuse_reply_xattr(req, value.size());
-  if (size < value.size()) return (void)fuse_reply_err(req, ERANGE);
+  if (size < value.size()) return ReplyErrno(req, ERANGE);
   fuse_reply_buf(req, value.data(), value.size());
 }
 
 void Setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* value, size_t size,
               int flags) {
-  if ((flags & ~(XATTR_CREATE | XATTR_REPLACE)) != 0) return (void)fuse_reply_err(req, EINVAL);
-  if (IsPosixAcl(name)) return (void)fuse_reply_err(req, EOPNOTSUPP);
+  Begin(req, FuseOp::kSetxattr);
+  if ((flags & ~(XATTR_CREATE | XATTR_REPLACE)) != 0) return ReplyErrno(req, EINVAL);
+  if (IsPosixAcl(name)) return ReplyErrno(req, EOPNOTSUPP);
   std::string v(value, size);
   if (std::strcmp(name, client::kLayoutXattr) == 0) {
     Result<client::LayoutRequest> want = client::ParseLayoutXattr(v);
     if (!want.ok()) return ReplyError(req, want.status());
     if (want->start_ost != -1) {
       // The MDS picks the first OST itself; choosing it is not supported yet.
-      return (void)fuse_reply_err(req, EOPNOTSUPP);
+      return ReplyErrno(req, EOPNOTSUPP);
     }
     auto set = ClientOf(req).SetLayout(CallerOf(req), ino, want->stripe_size, want->stripe_count);
     return ReplyStatus(req, set.status());
@@ -455,7 +530,8 @@ void Setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* valu
 }
 
 void Getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {
-  if (IsPosixAcl(name)) return (void)fuse_reply_err(req, EOPNOTSUPP);
+  Begin(req, FuseOp::kGetxattr);
+  if (IsPosixAcl(name)) return ReplyErrno(req, EOPNOTSUPP);
   if (std::strcmp(name, client::kLayoutXattr) == 0) {
     auto layout = ClientOf(req).GetLayout(CallerOf(req), ino);
     if (!layout.ok()) return ReplyError(req, layout.status());
@@ -467,6 +543,7 @@ void Getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {
 }
 
 void Listxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
+  Begin(req, FuseOp::kListxattr);
   Result<std::vector<std::string>> names = ClientOf(req).Listxattr(CallerOf(req), ino);
   if (!names.ok()) return ReplyError(req, names.status());
   std::string list;
@@ -478,8 +555,9 @@ void Listxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
 }
 
 void Removexattr(fuse_req_t req, fuse_ino_t ino, const char* name) {
-  if (std::strcmp(name, client::kLayoutXattr) == 0) return (void)fuse_reply_err(req, EPERM);
-  if (IsPosixAcl(name)) return (void)fuse_reply_err(req, EOPNOTSUPP);
+  Begin(req, FuseOp::kRemovexattr);
+  if (std::strcmp(name, client::kLayoutXattr) == 0) return ReplyErrno(req, EPERM);
+  if (IsPosixAcl(name)) return ReplyErrno(req, EOPNOTSUPP);
   ReplyStatus(req, ClientOf(req).Removexattr(CallerOf(req), ino, name));
 }
 

@@ -49,6 +49,16 @@ struct Keys {
     registry.Add<std::string>("log_level", &o->log_level, "info",
                               "Lowest level logged: trace, debug, info, warn, error or off",
                               CheckOneOf({"trace", "debug", "info", "warn", "error", "off"}));
+    registry.Add<int64_t>("metrics_port", &o->metrics.port, -1,
+                          "TCP port of this mount's Prometheus endpoint (/metrics): -1 none, "
+                          "0 any free port",
+                          CheckRange<int64_t>(-1, 65535));
+    registry.Add<std::string>("metrics_address", &o->metrics.address, "127.0.0.1",
+                              "Address the Prometheus endpoint listens on",
+                              [](const std::string& address) {
+                                if (!address.empty()) return Status::Ok();
+                                return Status(StatusCode::kConfigInvalid, "must not be empty");
+                              });
     registry.Add<uint64_t>("max_rpc_size", &max_rpc_size, d.max_rpc_size,
                            "Largest data payload of one OSS read or write RPC (bytes)",
                            CheckRange<uint64_t>(4096, uint64_t{64} << 20));

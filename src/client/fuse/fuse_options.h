@@ -17,6 +17,7 @@
 
 #include "client/options.h"
 #include "common/config.h"
+#include "common/metrics.h"
 #include "common/status.h"
 
 namespace weft::fuse {
@@ -34,6 +35,7 @@ struct FuseOptions {
   bool allow_other = false;    // other users may use the mount (default: on as root)
   std::string log_level = "info";
   client::ClientOptions client;  // max_rpc_size, max_rpcs_in_flight, call_timeout_ms
+  MetricsOptions metrics;        // metrics_address, metrics_port (-1: no endpoint)
 
   // Options for the kernel's mount, passed to libfuse ("ro", "nosuid", ...).
   std::vector<std::string> kernel_options;

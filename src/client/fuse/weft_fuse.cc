@@ -17,6 +17,7 @@
 
 #include "client/fuse/fuse_api.h"
 #include "common/log.h"
+#include "common/metrics.h"
 
 namespace weft::fuse {
 namespace {
@@ -85,6 +86,22 @@ void Detach(const char* program, const std::string& level) {
   spdlog::set_default_logger(logger);
 }
 
+// Serves /metrics when -o metrics_port says so. A port in use is an error naming it.
+Status StartMetrics(const char* program, const FuseOptions& options, MetricsServer& server) {
+  Status st = server.Start(options.metrics);
+  if (st.code() == StatusCode::kBusy) {
+    return Status(st.code(), "metrics endpoint " + options.metrics.address + ":" +
+                                 std::to_string(options.metrics.port) +
+                                 " is in use; choose another -o metrics_port (0: any free port)");
+  }
+  if (!st.ok()) return st.WithContext("cannot serve metrics");
+  if (server.port() != 0) {
+    spdlog::info("{}: metrics at http://{}:{}/metrics", program, options.metrics.address,
+                 server.port());
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 int RunWeftFuse(int argc, const char* const* argv, bool mount_helper) {
@@ -134,6 +151,15 @@ int RunWeftFuse(int argc, const char* const* argv, bool mount_helper) {
     return kExitUsage;
   }
 
+  // After the fork: the server's threads must run in the process that stays.
+  FuseMetrics metrics(MetricsRegistry::Global());
+  MetricsServer metrics_server(MetricsRegistry::Global());
+  if (Status st = StartMetrics(program, options, metrics_server); !st.ok()) {
+    spdlog::error("{}: {}", program, st.message());
+    notifier.Send(st.message());
+    return kExitMountFailed;
+  }
+
   Result<std::unique_ptr<client::Client>> client =
       client::Client::Mount(options.source, options.client);
   if (!client.ok()) {
@@ -143,7 +169,7 @@ int RunWeftFuse(int argc, const char* const* argv, bool mount_helper) {
     return kExitMountFailed;
   }
 
-  FuseFs fs{client->get(), &options};
+  FuseFs fs{client->get(), &options, &metrics};
   std::vector<std::string> arg_strings = FuseSessionArgs(options);
   std::vector<char*> arg_ptrs;
   for (std::string& a : arg_strings) arg_ptrs.push_back(a.data());

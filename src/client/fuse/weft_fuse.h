@@ -15,6 +15,7 @@
 #include <memory>
 
 #include "client/client.h"
+#include "client/fuse/fuse_metrics.h"
 #include "client/fuse/fuse_options.h"
 #include "common/status.h"
 
@@ -32,6 +33,7 @@ int RunWeftFuse(int argc, const char* const* argv, bool mount_helper);
 struct FuseFs {
   client::Client* client;
   const FuseOptions* options;
+  FuseMetrics* metrics;             // the mount's counters; outlives the session
   fuse_session* session = nullptr;  // set once the session exists, before the mount
 };
 
