@@ -132,7 +132,9 @@ class Mdt {
   Result<size_t> DestroyQueueLength();
   // The queue's item for `ino`, if it holds one (a point read, for the worker's new items).
   Result<std::optional<DestroyItem>> GetDestroyItem(uint64_t ino);
-  // Removes `ino` from the queue once every object of its layout is destroyed.
+  // Removes `ino` from the queue once every object of its layout is destroyed. Not synced on
+  // its own (the next change's log sync makes it durable): a crash may bring the item back,
+  // and its objects are then destroyed again, which is harmless.
   Status DestroyDone(uint64_t ino);
   // Called with the inode (on the operation's thread, once its batch is durable) whenever an
   // operation adds an item to the destroy queue, so the destroy worker need not scan for it.

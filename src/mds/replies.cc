@@ -115,9 +115,13 @@ Status Mdt::DestroyDone(uint64_t ino) {
   if (!orphan.ParseFromString(*value) || orphan.reason() != Orphan::DESTROY) {
     return Status(StatusCode::kInvalidArgument, "inode is not awaiting destruction");
   }
+  // Applied, not synced: it becomes durable with the next log sync (the next change's). A
+  // crash before that brings the item back and its objects are destroyed again, which is
+  // harmless (inode numbers are never reused; a Destroy of a missing object succeeds), and
+  // cheaper than a disk sync per destroyed file.
   WriteBatch batch;
   batch.Delete(Family::kOrphans, InodeKey(ino));
-  return store_->Commit(batch);
+  return store_->Apply(batch);
 }
 
 }  // namespace weft::mds
