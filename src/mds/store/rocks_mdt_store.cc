@@ -1,18 +1,38 @@
 #include "mds/store/rocks_mdt_store.h"
 
 #include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <filesystem>
 
 namespace weft::mds {
 namespace {
 
+// Bloom filters on whole keys, in the memtables and the tables: most point reads an MDS makes
+// for a change miss (the new name of a create, the reply record of a new request), and a
+// filter answers those without a search of every memtable and level.
+rocksdb::ColumnFamilyOptions FamilyOptions() {
+  rocksdb::ColumnFamilyOptions options;
+  options.memtable_prefix_bloom_size_ratio = 0.02;
+  options.memtable_whole_key_filtering = true;
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return options;
+}
+
 std::vector<rocksdb::ColumnFamilyDescriptor> Descriptors() {
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
   cfs.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
   for (int i = 0; i < kFamilyCount; ++i) {
-    cfs.emplace_back(FamilyName(static_cast<Family>(i)), rocksdb::ColumnFamilyOptions());
+    cfs.emplace_back(FamilyName(static_cast<Family>(i)), FamilyOptions());
   }
   return cfs;
 }
@@ -118,8 +138,47 @@ Status RocksMdtStore::Write(const WriteBatch& batch, bool sync) {
   return Status::Ok();
 }
 
+// One caller waiting in Sync. The leader fills `status` and then sets `state`; the waiter owns
+// the struct and may leave (and reuse its frame) as soon as it sees a state other than
+// kWaiting, which is why the leader wakes it through the futex word alone (see Wake).
+struct RocksMdtStore::SyncWaiter {
+  static constexpr uint32_t kWaiting = 0, kDone = 1, kLead = 2;
+  uint64_t target = 0;
+  Status status;
+  std::atomic<uint32_t> state{kWaiting};
+};
+
+namespace {
+
+static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t) &&
+              std::atomic<uint32_t>::is_always_lock_free);
+
+uint32_t* FutexWord(std::atomic<uint32_t>* a) { return reinterpret_cast<uint32_t*>(a); }
+
+// Sleeps until `state` is no longer `from` (spurious wake-ups are absorbed here).
+uint32_t AwaitChange(std::atomic<uint32_t>& state, uint32_t from) {
+  uint32_t now;
+  while ((now = state.load(std::memory_order_acquire)) == from) {
+    syscall(SYS_futex, FutexWord(&state), FUTEX_WAIT_PRIVATE, from, nullptr, nullptr, 0);
+  }
+  return now;
+}
+
+// Publishes `to` and wakes the one thread sleeping on `state`. The waiter may return, and its
+// frame be reused, between the store and the wake: FUTEX_WAKE only names the address (no
+// memory is touched), and at worst wakes some other futex user there spuriously, which every
+// futex user tolerates. (std::atomic::notify_one after the waiter may have gone would be
+// formally a use of a dead object.)
+void Wake(std::atomic<uint32_t>& state, uint32_t to) {
+  uint32_t* word = FutexWord(&state);
+  state.store(to, std::memory_order_release);
+  syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+}
+
+}  // namespace
+
 // Group commit: the caller that finds no sync running syncs the log for everyone; callers that
-// arrive meanwhile wait for it, and then for one more if it began before their batches.
+// arrive meanwhile wait, each woken once: when a sync covers its batches, or to lead the next.
 //
 // What must be synced: every batch applied so far. While an Apply is running, its batch may be
 // visible already without being counted in applied_seq_, so everything visible counts. Batches
@@ -130,22 +189,47 @@ Status RocksMdtStore::Sync() {
       applying_.load() > 0 ? db_->GetLatestSequenceNumber() : applied_seq_.load();
   if (synced_seq_.load() >= target) return Status::Ok();
   std::unique_lock lock(sync_mu_);
-  while (synced_seq_ < target) {
-    if (syncing_) {
-      sync_done_.wait(lock);
-      continue;
-    }
-    syncing_ = true;
-    uint64_t covers = db_->GetLatestSequenceNumber();
+  if (synced_seq_.load() >= target) return Status::Ok();
+  if (syncing_) {
+    SyncWaiter self;
+    self.target = target;
+    waiters_.push_back(&self);
     lock.unlock();
-    rocksdb::Status s = db_->SyncWAL();
-    lock.lock();
-    syncing_ = false;
-    if (s.ok() && covers > synced_seq_.load()) synced_seq_.store(covers);
-    sync_done_.notify_all();
-    if (!s.ok()) return Error("log sync", s.ToString());
+    if (AwaitChange(self.state, SyncWaiter::kWaiting) == SyncWaiter::kDone) return self.status;
+    lock.lock();  // kLead: the role was handed over with syncing_ still set
   }
-  return Status::Ok();
+  syncing_ = true;
+  return LeadSync(lock);
+}
+
+// The leader's own batches are covered: `covers` is read after its target was.
+Status RocksMdtStore::LeadSync(std::unique_lock<std::mutex>& lock) {
+  uint64_t covers = db_->GetLatestSequenceNumber();
+  lock.unlock();
+  rocksdb::Status s = db_->SyncWAL();
+  lock.lock();
+  Status result = s.ok() ? Status::Ok() : Error("log sync", s.ToString());
+  if (s.ok() && covers > synced_seq_.load()) synced_seq_.store(covers);
+  std::vector<SyncWaiter*> done;
+  auto rest = std::partition(waiters_.begin(), waiters_.end(), [&](const SyncWaiter* w) {
+    return !s.ok() || w->target <= synced_seq_.load();
+  });
+  done.assign(waiters_.begin(), rest);
+  waiters_.erase(waiters_.begin(), rest);
+  SyncWaiter* next = nullptr;
+  if (!waiters_.empty()) {
+    next = waiters_.front();
+    waiters_.erase(waiters_.begin());
+  } else {
+    syncing_ = false;
+  }
+  lock.unlock();
+  for (SyncWaiter* w : done) {
+    w->status = result;
+    Wake(w->state, SyncWaiter::kDone);
+  }
+  if (next != nullptr) Wake(next->state, SyncWaiter::kLead);
+  return result;
 }
 
 }  // namespace weft::mds

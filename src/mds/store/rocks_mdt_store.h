@@ -3,13 +3,14 @@
 // Every Commit is one rocksdb::WriteBatch written with WriteOptions::sync, so what Commit
 // acknowledged survives kill -9 and power loss; RocksDB groups concurrent syncs into one.
 // Apply writes without the sync; Sync then syncs the log (SyncWAL) once for every caller
-// waiting at the time, and for every batch applied before it began.
+// waiting at the time, and for every batch applied before it began. A caller that arrives
+// while a sync runs sleeps until a sync covers it and is woken once, alone: the leader wakes
+// exactly the callers its sync covered, and hands the next sync to one of the others.
 //
 // Threading: as MdtStore. Only one process may open a database at a time.
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -60,18 +61,24 @@ class RocksMdtStore : public MdtStore {
  private:
   RocksMdtStore(std::string path, Options options, std::unique_ptr<rocksdb::DB> db,
                 std::vector<rocksdb::ColumnFamilyHandle*> handles);
+  struct SyncWaiter;
   Status Error(const char* what, const std::string& detail) const;
   Status Write(const WriteBatch& batch, bool sync);
+  // Runs one log sync for every batch applied so far, then wakes the waiters it covered and
+  // hands the sync role to the first of the rest. REQUIRES: `lock` holds sync_mu_, and this
+  // caller holds the sync role (syncing_).
+  Status LeadSync(std::unique_lock<std::mutex>& lock);
 
   std::string path_;
   Options options_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // indexed by Family; owned, closed first
 
-  // Group sync: one caller at a time runs SyncWAL for all; the others wait for it.
+  // Group sync: one caller at a time (the leader) runs SyncWAL for all; the others wait in
+  // waiters_ until a sync covers them or the role is handed to them.
   std::mutex sync_mu_;
-  std::condition_variable sync_done_;
-  bool syncing_ = false;  // guarded by sync_mu_
+  bool syncing_ = false;                // guarded by sync_mu_: a caller holds the sync role
+  std::vector<SyncWaiter*> waiters_;    // guarded by sync_mu_; each lives in its caller's frame
   // Every sequence number up to this is durable. Written under sync_mu_; read without it by
   // Sync's fast path.
   std::atomic<uint64_t> synced_seq_{0};
