@@ -16,6 +16,7 @@
 #   testbed.sh down               unmount, stop everything, delete the namespaces (also
 #                                 after a failed run; safe to run twice)
 #   testbed.sh status             what runs where
+#   testbed.sh addr HOST          HOST's address
 #
 # Hosts: mgs 198.18.0.1, mds 198.18.0.2, oss1..oss4 198.18.0.11-14 (one OST each),
 # client1 198.18.0.21, client2 198.18.0.22. The bridge lives in a namespace of its own
@@ -246,7 +247,7 @@ status() {
   done
 }
 
-usage() { sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 [ "$(id -u)" = 0 ] || die "the test bed needs root (network namespaces, mounts)"
 cmd=${1:-}
@@ -265,6 +266,7 @@ case $cmd in
   wait-up) wait_up "$@" ;;
   down) down ;;
   status) status ;;
+  addr) [ $# -eq 1 ] || usage; addr_of "$1" ;;
   -h|--help|help) usage ;;
   *) echo "testbed: unknown command '$cmd'" >&2; usage ;;
 esac

@@ -10,6 +10,7 @@ data=$TB_DATA
 
 tb() { "$top/deploy/testbed/testbed.sh" "$@"; }
 mnt() { echo "$data/mnt/$1"; }
+tb_addr() { tb addr "$1"; }
 step() { echo "== $(date +%T) $*"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
 now_ms() { echo $(( ${EPOCHREALTIME/./} / 1000 )); }
