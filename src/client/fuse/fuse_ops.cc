@@ -287,10 +287,11 @@ void ReplyOpen(fuse_req_t req, fuse_file_info* fi, FileHandle file) {
   // Close-to-open: what this node has cached may be stale; drop it at every open.
   fi->keep_cache = 0;
   fi->direct_io = 0;
+  client::Client& client = ClientOf(req);  // every reply frees req, even a failed one
   if (fuse_reply_open(req, fi) != 0) {
     // The opener went away (interrupted): end the open we made.
     OpenFile* of = FileOf(fi);
-    (void)ClientOf(req).Close(of->file);
+    (void)client.Close(of->file);
     delete of;
   }
 }
@@ -304,9 +305,10 @@ void Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
   fuse_entry_param e = EntryOf(req, created->first);
   fi->fh = reinterpret_cast<uint64_t>(new OpenFile{std::move(created->second)});
   fi->keep_cache = 0;
+  client::Client& client = ClientOf(req);  // every reply frees req, even a failed one
   if (fuse_reply_create(req, &e, fi) != 0) {
     OpenFile* of = FileOf(fi);
-    (void)ClientOf(req).Close(of->file);
+    (void)client.Close(of->file);
     delete of;
   }
 }
