@@ -222,9 +222,10 @@ Result<mds::LayoutReply> Client::GetLayout(const Credentials& cred, uint64_t ino
 }
 
 Result<mds::LayoutReply> Client::SetLayout(const Credentials& cred, uint64_t ino,
-                                           uint64_t stripe_size, int32_t stripe_count) {
+                                           uint64_t stripe_size, int32_t stripe_count,
+                                           std::optional<int32_t> start_ost) {
   WEFT_RETURN_IF_ERROR(impl_->CheckMounted());
-  return impl_->Run(impl_->meta->SetLayout(cred, ino, stripe_size, stripe_count));
+  return impl_->Run(impl_->meta->SetLayout(cred, ino, stripe_size, stripe_count, start_ost));
 }
 
 Result<size_t> Client::Pread(const FileHandle& file, void* buf, size_t len, uint64_t offset) {

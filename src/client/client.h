@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -100,9 +101,11 @@ class Client {
   // mask: R_OK | W_OK | X_OK, or F_OK (0).
   Status Access(const Credentials& cred, uint64_t ino, uint32_t mask);
   Result<mds::LayoutReply> GetLayout(const Credentials& cred, uint64_t ino);
-  // stripe_size 0 / stripe_count 0: keep; stripe_count -1: all OSTs. Files: only while empty.
+  // stripe_size 0 / stripe_count 0: keep; stripe_count -1: all OSTs; start_ost: the OST of the
+  // first stripe (nullopt: keep; -1: the MDS chooses). Files: only while empty.
   Result<mds::LayoutReply> SetLayout(const Credentials& cred, uint64_t ino, uint64_t stripe_size,
-                                     int32_t stripe_count);
+                                     int32_t stripe_count,
+                                     std::optional<int32_t> start_ost = std::nullopt);
 
   // --- open files ---
   // Up to len bytes at offset; fewer only at the end of the file. Holes read as zeros.

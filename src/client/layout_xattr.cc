@@ -68,8 +68,10 @@ Result<LayoutRequest> ParseLayoutXattr(std::string_view text) {
                           " must be -1 (all OSTs), 0 (inherit) or positive");
       }
     } else if (key == "start_ost") {
-      WEFT_RETURN_IF_ERROR(ParseNumber(key, value, &r.start_ost));
-      if (r.start_ost < -1) {
+      int32_t start = 0;
+      WEFT_RETURN_IF_ERROR(ParseNumber(key, value, &start));
+      r.start_ost = start;
+      if (start < -1) {
         return Status(StatusCode::kInvalidArgument,
                       "weft.layout: start_ost " + std::string(value) + " must be -1 or an index");
       }
@@ -97,6 +99,7 @@ std::string FormatLayoutXattr(const mds::LayoutReply& reply) {
            std::to_string(l.objects(i).object_id());
     }
   }
+  if (l.has_start_ost()) s += " start_ost=" + std::to_string(l.start_ost());
   if (reply.inherited()) s += " inherited=1";
   return s;
 }
@@ -118,6 +121,10 @@ Result<mds::LayoutReply> ParseLayoutXattrValue(std::string_view text) {
       int32_t v = 0;
       WEFT_RETURN_IF_ERROR(ParseNumber(key, value, &v));
       l->set_stripe_count(v);
+    } else if (key == "start_ost") {
+      int32_t v = 0;
+      WEFT_RETURN_IF_ERROR(ParseNumber(key, value, &v));
+      l->set_start_ost(v);
     } else if (key == "inherited") {
       reply.set_inherited(value == "1");
     } else if (key == "objects") {

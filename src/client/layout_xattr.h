@@ -3,14 +3,15 @@
 //
 // Read (getfattr -n weft.layout FILE):
 //   stripe_size=1048576 stripe_count=4 objects=0:4097,1:4097,2:4097,3:4097
-// a directory's default adds "inherited=1" when it has none of its own (the one shown is what
-// its children get) and has no objects. Written (setfattr -n weft.layout -v '...'): any of
+// a directory's default adds "start_ost=I" if it names the first OST, and "inherited=1" when
+// it has none of its own (the one shown is what its children get); it has no objects. Written (setfattr -n weft.layout -v '...'): any of
 //   stripe_size=BYTES stripe_count=N start_ost=I
 // separated by spaces or commas; an omitted key keeps the inherited value (stripe_count -1:
 // all OSTs; start_ost -1: the MDS chooses).
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -24,7 +25,7 @@ inline constexpr char kLayoutXattr[] = "weft.layout";
 struct LayoutRequest {
   uint64_t stripe_size = 0;   // 0: keep
   int32_t stripe_count = 0;   // 0: keep; -1: all
-  int32_t start_ost = -1;     // -1: the MDS chooses
+  std::optional<int32_t> start_ost;  // absent: keep; -1: the MDS chooses
 };
 
 // kInvalidArgument naming the bad key or value.

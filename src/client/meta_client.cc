@@ -275,13 +275,15 @@ Task<Result<mds::LayoutReply>> MetaClient::GetLayout(const Credentials& cred, ui
 
 Task<Result<mds::LayoutReply>> MetaClient::SetLayout(const Credentials& cred, uint64_t ino,
                                                      uint64_t stripe_size,
-                                                     int32_t stripe_count) {
+                                                     int32_t stripe_count,
+                                                     std::optional<int32_t> start_ost) {
   WEFT_CO_ASSIGN_OR_RETURN(mds::MdsService::Stub stub, cluster_.Mdt(ino));
   mds::SetLayoutRequest r;
   FillCredentials(cred, r.mutable_cred());
   r.set_ino(ino);
   r.set_stripe_size(stripe_size);
   r.set_stripe_count(stripe_count);
+  if (start_ost) r.set_start_ost(*start_ost);
   co_return co_await stub.SetLayout(r, cluster_.CallOptions());
 }
 

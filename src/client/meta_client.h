@@ -49,7 +49,8 @@ class MetaClient {
   Task<Status> Access(const Credentials& cred, uint64_t ino, uint32_t mask);
   Task<Result<mds::LayoutReply>> GetLayout(const Credentials& cred, uint64_t ino);
   Task<Result<mds::LayoutReply>> SetLayout(const Credentials& cred, uint64_t ino,
-                                           uint64_t stripe_size, int32_t stripe_count);
+                                           uint64_t stripe_size, int32_t stripe_count,
+                                           std::optional<int32_t> start_ost);
 
  private:
   Task<void> AddOstSpace(uint32_t index, FsStats* stats, WaitGroup* group);

@@ -84,7 +84,9 @@ Layout Mdt::DefaultLayout(const Inode& dir) const {
 
 Status Mdt::AssignLayout(const Inode& parent, Inode* file) {
   Layout def = DefaultLayout(parent);
-  WEFT_ASSIGN_OR_RETURN(std::vector<uint32_t> osts, allocator_->Choose(def.stripe_count()));
+  WEFT_ASSIGN_OR_RETURN(std::vector<uint32_t> osts,
+                        allocator_->Choose(def.stripe_count(),
+                                           def.has_start_ost() ? def.start_ost() : -1));
   Layout* layout = file->mutable_layout();
   layout->Clear();
   layout->set_stripe_size(def.stripe_size());

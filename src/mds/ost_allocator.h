@@ -15,8 +15,12 @@ class OstAllocator {
  public:
   virtual ~OstAllocator() = default;
   // Distinct OST indices for a file of `stripe_count` stripes (-1: all active OSTs). Asking for
-  // more than are active gets as many as there are; none active is kNoSpace.
-  virtual Result<std::vector<uint32_t>> Choose(int32_t stripe_count) = 0;
+  // more than are active gets as many as there are; none active is kNoSpace. `start_ost` >= 0
+  // puts the first stripe there (or, if it is not active, on the next active OST in index
+  // order) and the rest on the active OSTs that follow; -1 lets the allocator choose.
+  virtual Result<std::vector<uint32_t>> Choose(int32_t stripe_count, int32_t start_ost = -1) = 0;
+  // Whether `index` is an OST of the file system (active or not), as far as the allocator knows.
+  virtual bool Knows(uint32_t index) = 0;
 };
 
 struct OstState {
@@ -33,7 +37,8 @@ class RoundRobinOstAllocator : public OstAllocator {
  public:
   // Replaces the known OSTs (e.g. after the MGS configuration or statfs changed).
   void Update(std::vector<OstState> osts);
-  Result<std::vector<uint32_t>> Choose(int32_t stripe_count) override;
+  Result<std::vector<uint32_t>> Choose(int32_t stripe_count, int32_t start_ost = -1) override;
+  bool Knows(uint32_t index) override;
 
  private:
   struct Slot {
@@ -45,6 +50,7 @@ class RoundRobinOstAllocator : public OstAllocator {
 
   std::mutex mu_;
   std::vector<Slot> slots_;  // active OSTs in index order; guarded by mu_
+  std::vector<uint32_t> known_;  // every OST, active or not, in index order; guarded by mu_
 };
 
 }  // namespace weft::mds

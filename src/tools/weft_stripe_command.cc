@@ -54,8 +54,10 @@ struct GetstripeArgs {
   bool offset_only = false;
 };
 
+// A file's first OST; a directory's default names one only if it was set (-1: the MDS chooses).
 int32_t StartOst(const mds::Layout& l) {
-  return l.objects_size() > 0 ? static_cast<int32_t>(l.objects(0).ost_index()) : -1;
+  if (l.objects_size() > 0) return static_cast<int32_t>(l.objects(0).ost_index());
+  return l.has_start_ost() ? l.start_ost() : -1;
 }
 
 void PrintHuman(const std::string& path, const mds::LayoutReply& reply, const GetstripeArgs& a) {
@@ -125,7 +127,8 @@ struct SetstripeArgs {
   std::string path;
   std::string size;
   int64_t count = 0;
-  int64_t start = -1;
+  int64_t start = kStartNotGiven;
+  static constexpr int64_t kStartNotGiven = -2;
 };
 
 int RunSetstripe(const SetstripeArgs& a) {
@@ -139,7 +142,7 @@ int RunSetstripe(const SetstripeArgs& a) {
     text += "stripe_size=" + std::to_string(*size) + " ";
   }
   if (a.count != 0) text += "stripe_count=" + std::to_string(a.count) + " ";
-  if (a.start != -1) text += "start_ost=" + std::to_string(a.start) + " ";
+  if (a.start != SetstripeArgs::kStartNotGiven) text += "start_ost=" + std::to_string(a.start) + " ";
   if (text.empty()) {
     std::cerr << "weft setstripe: give at least one of -c, -S or -i\n";
     return kExitUsage;
@@ -169,7 +172,11 @@ int RunSetstripe(const SetstripeArgs& a) {
     int err = errno;
     if (created) unlink(a.path.c_str());
     std::string why = std::strerror(err);
-    if (err == EINVAL) why += " (the MDS refused this layout)";
+    if (err == EINVAL && a.start >= 0) {
+      why += " (is OST " + std::to_string(a.start) + " part of the file system? weft df lists them)";
+    } else if (err == EINVAL) {
+      why += " (the MDS refused this layout)";
+    }
     if (err == ENOSPC) why += " (not as many OSTs are active)";
     return Fail("setstripe", "setting the layout of " + a.path + ": " + why);
   }

@@ -61,6 +61,40 @@ TEST_F(WeftToolTest, SetstripeAndGetstripe) {
   EXPECT_EQ(r.exit_code, 2);
 }
 
+TEST_F(WeftToolTest, SetstripeStartOstPlacesTheFirstStripe) {
+  ASSERT_EQ(mkdir(Path("i").c_str(), 0755), 0);
+  CommandResult r = Weft({"setstripe", "-c", "2", "-i", "3", Path("i")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = Weft({"getstripe", "-i", Path("i")});
+  EXPECT_EQ(r.out, "3\n");
+  // Files made in i start on OST 3 and wrap to OST 0; the objects are where getstripe says.
+  ASSERT_EQ(Shell("head -c 200000 /dev/urandom > " + Path("i/f")), 0);
+  r = Weft({"getstripe", "--yaml", Path("i/f")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("stripe_offset: 3\n"));
+  EXPECT_THAT(r.out, HasSubstr("- ost_idx: 3"));
+  EXPECT_THAT(r.out, HasSubstr("- ost_idx: 0"));
+  r = Weft({"getstripe", "-i", Path("i/f")});
+  EXPECT_EQ(r.out, "3\n");
+  // A new file made by setstripe -i.
+  r = Weft({"setstripe", "-c", "1", "-i", "1", Path("one")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = Weft({"getstripe", "-i", Path("one")});
+  EXPECT_EQ(r.out, "1\n");
+  // -i -1 gives the choice back to the MDS; an OST the file system lacks is refused and no
+  // file is left behind.
+  r = Weft({"setstripe", "-i", "-1", Path("i")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = Weft({"getstripe", "-i", Path("i")});
+  EXPECT_EQ(r.out, "-1\n");
+  r = Weft({"setstripe", "-c", "1", "-i", "7", Path("nope")});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("is OST 7 part of the file system"));
+  EXPECT_NE(access(Path("nope").c_str(), F_OK), 0);
+  r = Weft({"setstripe", "-i", "-5", Path("i")});
+  EXPECT_EQ(r.exit_code, 2);
+}
+
 TEST_F(WeftToolTest, DfListsEveryTargetAndTotals) {
   CommandResult r = Weft({"df", mount_->dir()});
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -164,6 +164,72 @@ TYPED_TEST(LayoutTest, SetLayoutOnEmptyFileOnly) {
   EXPECT_CODE(this->h.mdt().SetLayout(set), kBusy);
 }
 
+TYPED_TEST(LayoutTest, StartOstPutsTheFirstStripeThereAndMinusOneClearsIt) {
+  uint64_t root = this->h.root();
+  auto d = this->h.Mkdir(root, "from2");
+  ASSERT_TRUE(d.ok());
+  SetLayoutRequest set;
+  set.set_ino(d->inode().ino());
+  set.set_stripe_count(2);
+  set.set_start_ost(2);
+  auto done = this->h.mdt().SetLayout(set);
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  EXPECT_EQ(done->layout().start_ost(), 2);
+  for (const char* name : {"a", "b", "c"}) {  // every file, not only the first
+    auto f = this->h.Create(d->inode().ino(), name);
+    ASSERT_TRUE(f.ok());
+    ASSERT_EQ(f->inode().layout().objects_size(), 2);
+    EXPECT_EQ(f->inode().layout().objects(0).ost_index(), 2u);
+    EXPECT_EQ(f->inode().layout().objects(1).ost_index(), 3u);
+    EXPECT_FALSE(f->inode().layout().has_start_ost());  // a file's objects say where it is
+  }
+  // Past the last OST the stripes wrap to the first.
+  set.set_start_ost(3);
+  ASSERT_TRUE(this->h.mdt().SetLayout(set).ok());
+  auto w = this->h.Create(d->inode().ino(), "wrap");
+  ASSERT_EQ(w->inode().layout().objects_size(), 2);
+  EXPECT_EQ(w->inode().layout().objects(0).ost_index(), 3u);
+  EXPECT_EQ(w->inode().layout().objects(1).ost_index(), 0u);
+  // An OST the file system does not have is refused, and the default stays as it was.
+  set.set_start_ost(9);
+  EXPECT_CODE(this->h.mdt().SetLayout(set), kInvalidArgument);
+  set.set_start_ost(-2);
+  EXPECT_CODE(this->h.mdt().SetLayout(set), kInvalidArgument);
+  GetLayoutRequest get;
+  get.set_ino(d->inode().ino());
+  EXPECT_EQ(this->h.mdt().GetLayout(get)->layout().start_ost(), 3);
+  // A request without start_ost keeps it; -1 hands the choice back to the MDS.
+  SetLayoutRequest keep;
+  keep.set_ino(d->inode().ino());
+  keep.set_stripe_count(1);
+  ASSERT_TRUE(this->h.mdt().SetLayout(keep).ok());
+  EXPECT_EQ(this->h.mdt().GetLayout(get)->layout().start_ost(), 3);
+  keep.set_start_ost(-1);
+  ASSERT_TRUE(this->h.mdt().SetLayout(keep).ok());
+  EXPECT_FALSE(this->h.mdt().GetLayout(get)->layout().has_start_ost());
+  // On an empty file, too.
+  auto f = this->h.Create(root, "single");
+  SetLayoutRequest file;
+  file.set_ino(f->inode().ino());
+  file.set_start_ost(1);
+  auto placed = this->h.mdt().SetLayout(file);
+  ASSERT_TRUE(placed.ok());
+  ASSERT_GE(placed->layout().objects_size(), 1);
+  EXPECT_EQ(placed->layout().objects(0).ost_index(), 1u);
+}
+
+TEST(OstAllocatorTest, StartOstBeginsThereOrAtTheNextActiveOne) {
+  RoundRobinOstAllocator allocator;
+  allocator.Update({{0, true, 1 << 30}, {1, false, 1 << 30}, {2, true, 1 << 30},
+                    {3, true, 1 << 30}});
+  EXPECT_EQ(*allocator.Choose(2, 2), (std::vector<uint32_t>{2, 3}));
+  EXPECT_EQ(*allocator.Choose(2, 3), (std::vector<uint32_t>{3, 0}));
+  EXPECT_EQ(*allocator.Choose(2, 1), (std::vector<uint32_t>{2, 3}));  // 1 is not active
+  EXPECT_EQ(*allocator.Choose(-1, 3), (std::vector<uint32_t>{3, 0, 2}));
+  EXPECT_TRUE(allocator.Knows(1));
+  EXPECT_FALSE(allocator.Knows(4));
+}
+
 TEST(OstAllocatorTest, RoundRobinSkipsInactiveAndCapsCount) {
   RoundRobinOstAllocator allocator;
   EXPECT_CODE(allocator.Choose(1), kNoSpace);

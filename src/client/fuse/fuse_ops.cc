@@ -520,11 +520,8 @@ void Setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* valu
   if (std::strcmp(name, client::kLayoutXattr) == 0) {
     Result<client::LayoutRequest> want = client::ParseLayoutXattr(v);
     if (!want.ok()) return ReplyError(req, want.status());
-    if (want->start_ost != -1) {
-      // The MDS picks the first OST itself; choosing it is not supported yet.
-      return ReplyErrno(req, EOPNOTSUPP);
-    }
-    auto set = ClientOf(req).SetLayout(CallerOf(req), ino, want->stripe_size, want->stripe_count);
+    auto set = ClientOf(req).SetLayout(CallerOf(req), ino, want->stripe_size, want->stripe_count,
+                                       want->start_ost);
     return ReplyStatus(req, set.status());
   }
   ReplyStatus(req,

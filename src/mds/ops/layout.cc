@@ -15,6 +15,9 @@ Status CheckLayoutRequest(const SetLayoutRequest& req) {
   if (req.stripe_count() < -1 || req.stripe_count() > 65535) {
     return Status(StatusCode::kInvalidArgument, "stripe count must be -1 or 0..65535");
   }
+  if (req.has_start_ost() && (req.start_ost() < -1 || req.start_ost() > 65535)) {
+    return Status(StatusCode::kInvalidArgument, "start OST must be -1 or 0..65535");
+  }
   return Status::Ok();
 }
 
@@ -23,6 +26,13 @@ Layout Override(Layout base, const SetLayoutRequest& req) {
   base.clear_objects();
   if (req.stripe_size() != 0) base.set_stripe_size(req.stripe_size());
   if (req.stripe_count() != 0) base.set_stripe_count(req.stripe_count());
+  if (req.has_start_ost()) {
+    if (req.start_ost() < 0) {
+      base.clear_start_ost();
+    } else {
+      base.set_start_ost(req.start_ost());
+    }
+  }
   return base;
 }
 
@@ -43,6 +53,11 @@ Result<LayoutReply> Mdt::GetLayout(const GetLayoutRequest& req) {
 
 Result<LayoutReply> Mdt::SetLayout(const SetLayoutRequest& req, const ReplyTag* tag) {
   WEFT_RETURN_IF_ERROR(CheckLayoutRequest(req));
+  if (req.has_start_ost() && req.start_ost() >= 0 &&
+      !allocator_->Knows(static_cast<uint32_t>(req.start_ost()))) {
+    return Status(StatusCode::kInvalidArgument,
+                  "OST " + std::to_string(req.start_ost()) + " is not part of the file system");
+  }
   MultiLock inode_lock(inode_locks_, {req.ino()});
   WEFT_ASSIGN_OR_RETURN(Inode inode, GetInode(req.ino()));
   if (!IsOwner(req.cred(), inode)) {
