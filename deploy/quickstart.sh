@@ -11,6 +11,10 @@
 # Data and logs go under $WEFT_DATA (default /var/lib/weft-quickstart). mount.weft is linked
 # into /sbin (as `cmake --install` does) so that `mount -t weft` works.
 set -euo pipefail
+# Paths given relative to where the script was started from, made absolute before the cd
+# (mount.weft is linked to the build's weft-fuse).
+[ -n "${WEFT_BUILD:-}" ] && WEFT_BUILD=$(realpath -m "$WEFT_BUILD")
+[ -n "${WEFT_DATA:-}" ] && WEFT_DATA=$(realpath -m "$WEFT_DATA")
 cd "$(dirname "$0")/.."
 top=$(pwd)
 data=${WEFT_DATA:-/var/lib/weft-quickstart}
