@@ -64,6 +64,7 @@ Status Registry::Load() {
   bool revived = false;
   for (TargetInfo& t : stored.targets) {
     revived = revived || t.state() != UP;
+    t.set_last_seen_unix_ms(NowUnixMs());  // as the status table shows it: heard from now
     Key key{t.type(), t.index()};
     targets_[key] = Entry{std::move(t), now};
   }
