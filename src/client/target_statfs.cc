@@ -43,6 +43,9 @@ Task<Result<std::vector<TargetStats>>> Gather(Client::Impl* impl, Credentials cr
     mdt.up = true;
     mdt.inodes_total = m->inodes_total();
     mdt.inodes_free = m->inodes_free();
+    mdt.bytes_total = m->bytes_total();
+    mdt.bytes_free = m->bytes_free();
+    mdt.bytes_avail = m->bytes_avail();
   }
   auto states = cluster.OstStates();
   targets.reserve(1 + states.size());  // the tasks below hold pointers into it

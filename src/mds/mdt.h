@@ -59,6 +59,7 @@ struct MdtOptions {
   uint32_t readdir_page = 1024;        // entries per readdir page when the request says 0
   uint32_t readdir_page_max = 16384;   // larger requests are cut to this
   uint64_t ino_range = 1024;           // inode numbers reserved per write of the counter
+  std::string space_path;              // statfs reports the bytes of this directory's disk
 };
 
 // A file whose objects await destruction on the OSTs.

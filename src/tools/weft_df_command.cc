@@ -44,8 +44,8 @@ std::string Percent(uint64_t used, uint64_t total) {
   return std::to_string(pct) + "%";
 }
 
-// `known`: false for what a target does not report (an MDT's bytes, an OST's inodes when
-// its file system has none): printed as "-".
+// `known`: false for what a target does not report (an MDT's bytes from an MDS that sends
+// none, an OST's inodes when its file system has none): printed as "-".
 void PrintRow(const std::string& name, uint64_t total, uint64_t used, uint64_t avail,
               const std::string& where, const DfArgs& a, bool known = true) {
   char line[256];
@@ -92,8 +92,8 @@ int DfOne(const WeftMount& mount, const DfArgs& a) {
     uint64_t avail = a.inodes ? t.inodes_free : t.bytes_avail;
     uint64_t free = a.inodes ? t.inodes_free : t.bytes_free;
     uint64_t used = total > free ? total - free : 0;
-    // The MDS reports inodes, not the bytes of its disk.
-    PrintRow(name, total, used, avail, where, a, !(t.is_mdt && !a.inodes));
+    // An MDS that does not report its disk's bytes shows "-" for them.
+    PrintRow(name, total, used, avail, where, a, !(t.is_mdt && !a.inodes && t.bytes_total == 0));
     // Bytes are the OSTs' sum, inodes the MDTs' (as lfs df adds them).
     if (a.inodes ? t.is_mdt : !t.is_mdt) {
       sum_total += total;

@@ -71,7 +71,9 @@ Result<std::unique_ptr<Mdt>> OpenMdt(const std::string& dir, OstAllocator* alloc
   Result<std::unique_ptr<RocksMdtStore>> store =
       RocksMdtStore::Open(db, RocksMdtStore::OpenMode::kExisting);
   if (!store.ok()) return store.status().WithContext("opening the MDT store " + db);
-  return Mdt::Open(std::move(store).value(), allocator);
+  MdtOptions options;
+  options.space_path = dir;
+  return Mdt::Open(std::move(store).value(), allocator, options);
 }
 
 // Everything the daemon serves with, in construction order (destroyed in reverse).

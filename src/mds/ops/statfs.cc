@@ -1,5 +1,7 @@
-// statfs(2), the inode half: used from the per-stripe counters, total from the format.
-// Space comes from the OSTs, not from here.
+// statfs(2), the inode half: used from the per-stripe counters, total from the format. The
+// file system's space comes from the OSTs; the bytes here are the MDT's own disk (weft df).
+#include <sys/statvfs.h>
+
 #include "mds/mdt.h"
 #include "mds/ops/op_util.h"
 
@@ -17,6 +19,12 @@ Result<StatfsReply> Mdt::Statfs(const StatfsRequest& req) {
   reply.set_inodes_used(static_cast<uint64_t>(used));
   reply.set_inodes_free(total > static_cast<uint64_t>(used) ? total - used : 0);
   reply.set_name_max(kNameMax);
+  struct statvfs disk;
+  if (!options_.space_path.empty() && statvfs(options_.space_path.c_str(), &disk) == 0) {
+    reply.set_bytes_total(static_cast<uint64_t>(disk.f_blocks) * disk.f_frsize);
+    reply.set_bytes_free(static_cast<uint64_t>(disk.f_bfree) * disk.f_frsize);
+    reply.set_bytes_avail(static_cast<uint64_t>(disk.f_bavail) * disk.f_frsize);
+  }
   return reply;
 }
 
