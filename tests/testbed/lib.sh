@@ -44,6 +44,16 @@ setup() {
   for c in "$@"; do tb mount "$c"; done
 }
 
+# fio_wait PID OUTPUT WHO: waits for a fio started in the background, shows its output, and
+# fails the test unless it exited 0 and reported no error.
+fio_wait() {
+  local rc=0
+  wait "$1" || rc=$?
+  cat "$2"
+  [ $rc -eq 0 ] || fail "$3's fio exited with $rc"
+  grep -q "err= 0" "$2" || fail "$3's fio reported an error"
+}
+
 # fio_max OUTPUT SECTION: the slowest completion of SECTION (read, write or sync) in fio's
 # text output, e.g. "max=7458.4k usec".
 fio_max() {

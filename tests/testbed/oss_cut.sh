@@ -24,16 +24,9 @@ t0=$(now_ms)
 tb cut oss3
 sleep 10
 tb heal oss3
-rc=0
-wait $wpid || rc=$?
+fio_wait $wpid "$data/write.out" "the writer"
 t1=$(now_ms)
-cat "$data/write.out"
-[ $rc -eq 0 ] || fail "the writer's fio exited with $rc"
-grep -q "err= 0" "$data/write.out" || fail "the writer saw an error"
-wait $rpid || rc=$?
-cat "$data/read.out"
-[ $rc -eq 0 ] || fail "the reader's fio exited with $rc"
-grep -q "err= 0" "$data/read.out" || fail "the reader saw an error"
+fio_wait $rpid "$data/read.out" "the reader"
 echo "writer finished $(( (t1 - t0) / 1000 )) s after the cut; slowest write:" \
   "$(fio_max "$data/write.out" write), slowest read: $(fio_max "$data/read.out" read)"
 step "what client2 read is what was written"
