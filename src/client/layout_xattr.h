@@ -4,7 +4,8 @@
 // Read (getfattr -n weft.layout FILE):
 //   stripe_size=1048576 stripe_count=4 objects=0:4097,1:4097,2:4097,3:4097
 // a directory's default adds "start_ost=I" if it names the first OST, and "inherited=1" when
-// it has none of its own (the one shown is what its children get); it has no objects. Written (setfattr -n weft.layout -v '...'): any of
+// it has none of its own (the one shown is what its children get); it has no objects.
+// Written (setfattr -n weft.layout -v '...'): any of
 //   stripe_size=BYTES stripe_count=N start_ost=I
 // separated by spaces or commas; an omitted key keeps the inherited value (stripe_count -1:
 // all OSTs; start_ost -1: the MDS chooses).

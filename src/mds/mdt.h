@@ -84,7 +84,7 @@ class Mdt {
   // The file system's default layout from the MGS configuration (`mgs.default_stripe_*`): new
   // files in directories without a layout of their own get it instead of the MDT's format-time
   // default. A stripe size of 0 is ignored. Any thread.
-  void SetFsDefaultLayout(const Layout& layout);
+  void SetFsDefaultLayout(uint64_t stripe_size, int32_t stripe_count);
   MdtStore& store() { return *store_; }
 
   // Namespace reads.

@@ -66,10 +66,10 @@ Result<uint64_t> Mdt::AllocateIno() {
   return next_ino_++;
 }
 
-void Mdt::SetFsDefaultLayout(const Layout& layout) {
-  if (layout.stripe_size() == 0) return;
-  fs_stripe_count_.store(layout.stripe_count(), std::memory_order_relaxed);
-  fs_stripe_size_.store(layout.stripe_size(), std::memory_order_relaxed);
+void Mdt::SetFsDefaultLayout(uint64_t stripe_size, int32_t stripe_count) {
+  if (stripe_size == 0) return;
+  fs_stripe_count_.store(stripe_count, std::memory_order_relaxed);
+  fs_stripe_size_.store(stripe_size, std::memory_order_relaxed);
 }
 
 Layout Mdt::DefaultLayout(const Inode& dir) const {

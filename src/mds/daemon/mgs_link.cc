@@ -159,10 +159,8 @@ void MgsLink::ApplyConfig(const mgs::GetConfigReply& config, bool log) {
                  osts.size(), active);
   }
   allocator_.Update(std::move(osts));
-  Layout fs_default;
-  fs_default.set_stripe_size(config.default_layout().stripe_size());
-  fs_default.set_stripe_count(config.default_layout().stripe_count());
-  mdt_.SetFsDefaultLayout(fs_default);
+  mdt_.SetFsDefaultLayout(config.default_layout().stripe_size(),
+                          config.default_layout().stripe_count());
   if (options_.on_config) options_.on_config(config);
 }
 
