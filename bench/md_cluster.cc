@@ -16,6 +16,8 @@
 #include <sstream>
 #include <thread>
 
+#include "common/loopback_port.h"
+
 extern char** environ;
 
 namespace weft::bench {
@@ -116,17 +118,7 @@ int64_t ProcessCpuMicros(pid_t pid) {
   return (utime + stime) * 1000000 / sysconf(_SC_CLK_TCK);
 }
 
-uint16_t FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(a);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
+uint16_t FreePort() { return ReserveLoopbackPort(); }
 
 std::string BuildDirOfSelf() {
   std::error_code ec;

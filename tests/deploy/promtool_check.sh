@@ -22,11 +22,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A loopback TCP port nothing listens on now.
+# A loopback TCP port nothing listens on now, below the kernel's ephemeral range (32768 and up
+# by default) so that no outgoing connection takes it before the daemon binds it.
 free_port() {
   local p
   while :; do
-    p=$((20000 + RANDOM % 20000))
+    p=$((10000 + RANDOM % 22000))
     [ -z "$(ss -Htln "sport = :$p")" ] && { echo "$p"; return; }
   done
 }

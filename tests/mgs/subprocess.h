@@ -19,6 +19,8 @@
 #include <thread>
 #include <vector>
 
+#include "common/loopback_port.h"
+
 extern char** environ;
 
 namespace weft::test {
@@ -35,18 +37,8 @@ inline std::string ReadFile(const std::string& path) {
   return s.str();
 }
 
-// A TCP port on 127.0.0.1 that nothing listened on a moment ago (the kernel's choice).
-inline uint16_t FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(a);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
+// A loopback port for a daemon the test starts (see common/loopback_port.h).
+inline uint16_t FreePort() { return ReserveLoopbackPort(); }
 
 // A child process whose stdout and stderr go to files. Killed with SIGKILL if still running
 // when destroyed.
