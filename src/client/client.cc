@@ -90,8 +90,11 @@ Task<Result<Inode>> SetattrTask(Client::Impl* impl, const Credentials& cred, uin
     if (!flushed.ok()) spdlog::warn("setattr of {}: flushing its writes: {}", ino, flushed.ToString());
   }
   bool more = attrs.mode || attrs.uid || attrs.gid || times;
-  if (more) WEFT_CO_RETURN_IF_ERROR((co_await impl->meta->Setattr(cred, ino, attrs)).status());
-  co_return co_await GetattrMerged(impl, cred, ino);
+  if (!more) co_return co_await GetattrMerged(impl, cred, ino);
+  // The reply carries the inode as the MDS left it: no second call for the attributes.
+  WEFT_CO_ASSIGN_OR_RETURN(Inode inode, co_await impl->meta->Setattr(cred, ino, attrs));
+  impl->io->MergeLocalSize(&inode);
+  co_return inode;
 }
 
 }  // namespace

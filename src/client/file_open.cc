@@ -151,14 +151,11 @@ void FileIo::MergeLocalSize(Inode* inode) const {
   }
 }
 
-// The size to the MDS if it is larger than the MDS's ("largest wins", checked here: between
-// the Getattr and the Setattr another client's truncate can be undone; docs/client.md).
+// The size to the MDS, which keeps the larger of it and its own (another client's truncate
+// after our writes is not undone by an older, larger report only if it came later: docs/client.md).
 Task<Status> FileIo::ReportSize(const Credentials& cred, InodeState& state) {
   uint64_t size = state.size;
-  WEFT_CO_ASSIGN_OR_RETURN(Inode now, co_await meta_.Getattr(cred, state.ino));
-  if (now.size() < size) {
-    WEFT_CO_RETURN_IF_ERROR((co_await meta_.SetSize(cred, state.ino, size)).status());
-  }
+  WEFT_CO_RETURN_IF_ERROR((co_await meta_.ReportSize(cred, state.ino, size)).status());
   if (state.size == size) state.size_unreported = false;
   co_return Status::Ok();
 }

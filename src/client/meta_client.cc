@@ -28,9 +28,9 @@ Task<Result<Inode>> MetaClient::Getattr(const Credentials& cred, uint64_t ino) {
   co_return std::move(*reply.mutable_inode());
 }
 
-Task<Result<Inode>> MetaClient::Setattr(const Credentials& cred, uint64_t ino,
-                                        const SetAttrs& attrs) {
-  WEFT_CO_ASSIGN_OR_RETURN(mds::MdsService::Stub stub, cluster_.Mdt(ino));
+namespace {
+
+mds::SetattrRequest SetattrOf(const Credentials& cred, uint64_t ino, const SetAttrs& attrs) {
   mds::SetattrRequest r;
   FillCredentials(cred, r.mutable_cred());
   r.set_ino(ino);
@@ -40,14 +40,34 @@ Task<Result<Inode>> MetaClient::Setattr(const Credentials& cred, uint64_t ino,
   if (attrs.size) r.set_size(*attrs.size);
   *r.mutable_atime() = attrs.atime;
   *r.mutable_mtime() = attrs.mtime;
+  return r;
+}
+
+}  // namespace
+
+Task<Result<Inode>> MetaClient::SendSetattr(const mds::SetattrRequest& r) {
+  WEFT_CO_ASSIGN_OR_RETURN(mds::MdsService::Stub stub, cluster_.Mdt(r.ino()));
   WEFT_CO_ASSIGN_OR_RETURN(mds::AttrReply reply, co_await stub.Setattr(r, cluster_.CallOptions()));
   co_return std::move(*reply.mutable_inode());
+}
+
+Task<Result<Inode>> MetaClient::Setattr(const Credentials& cred, uint64_t ino,
+                                        const SetAttrs& attrs) {
+  co_return co_await SendSetattr(SetattrOf(cred, ino, attrs));
 }
 
 Task<Result<Inode>> MetaClient::SetSize(const Credentials& cred, uint64_t ino, uint64_t size) {
   SetAttrs attrs;
   attrs.size = size;
-  co_return co_await Setattr(cred, ino, attrs);
+  co_return co_await SendSetattr(SetattrOf(cred, ino, attrs));
+}
+
+Task<Result<Inode>> MetaClient::ReportSize(const Credentials& cred, uint64_t ino, uint64_t size) {
+  SetAttrs attrs;
+  attrs.size = size;
+  mds::SetattrRequest r = SetattrOf(cred, ino, attrs);
+  r.set_size_grow_only(true);
+  co_return co_await SendSetattr(r);
 }
 
 Task<Result<Inode>> MetaClient::Mknod(const Credentials& cred, uint64_t parent,

@@ -24,6 +24,9 @@ class MetaClient {
   // Mode, owner and times; REQUIRES: !attrs.size (sizes go through FileIo::Truncate).
   Task<Result<Inode>> Setattr(const Credentials& cred, uint64_t ino, const SetAttrs& attrs);
   Task<Result<Inode>> SetSize(const Credentials& cred, uint64_t ino, uint64_t size);
+  // Reports a size this client's writes reached: the MDS raises the file's size to it, never
+  // lowers it, and writes nothing when it is not larger (SetattrRequest.size_grow_only).
+  Task<Result<Inode>> ReportSize(const Credentials& cred, uint64_t ino, uint64_t size);
   Task<Result<Inode>> Mknod(const Credentials& cred, uint64_t parent, const std::string& name,
                             uint32_t mode, uint32_t umask, uint64_t rdev);
   Task<Result<Inode>> Mkdir(const Credentials& cred, uint64_t parent, const std::string& name,
@@ -53,6 +56,7 @@ class MetaClient {
                                            std::optional<int32_t> start_ost);
 
  private:
+  Task<Result<Inode>> SendSetattr(const mds::SetattrRequest& r);
   Task<void> AddOstSpace(uint32_t index, FsStats* stats, WaitGroup* group);
 
   Cluster& cluster_;

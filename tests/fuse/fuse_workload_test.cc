@@ -1,5 +1,9 @@
 // Real programs on the mount: git, tar, cp -a, and users other than root.
+#include <fcntl.h>
 #include <gmock/gmock.h>
+#include <grp.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "fuse_fixture.h"
 
@@ -96,6 +100,36 @@ TEST_F(FuseTest, PermissionsAreCheckedForOtherUsers) {
   EXPECT_EQ(Shell("setpriv --reuid=1000 --regid=1000 --groups=4242 touch " + Path("grp/a"), &out),
             0)
       << out;
+  // A file the user creates read-only is written through the descriptor the create gave
+  // (write(2) checks the open, not the mode): fsync and close report its size, no EACCES.
+  std::string ro = Path("open/ro");
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {  // only system calls from here: the parent has threads
+    if (setgroups(0, nullptr) != 0 || setresgid(1000, 1000, 1000) != 0 ||
+        setresuid(1000, 1000, 1000) != 0) {
+      _exit(10);
+    }
+    int fd = open(ro.c_str(), O_CREAT | O_WRONLY, 0444);
+    if (fd < 0) _exit(11);
+    if (write(fd, "abcd", 4) != 4) _exit(12);
+    if (fsync(fd) != 0) _exit(13);
+    if (write(fd, "ef", 2) != 2) _exit(14);
+    _exit(close(fd) == 0 ? 0 : 15);
+  }
+  int wstatus = 0;
+  ASSERT_EQ(waitpid(child, &wstatus, 0), child);
+  ASSERT_TRUE(WIFEXITED(wstatus));
+  EXPECT_EQ(WEXITSTATUS(wstatus), 0) << "10 setresuid, 11 open, 12 write, 13 fsync, 14 write, "
+                                        "15 close failed";
+  ASSERT_EQ(stat(ro.c_str(), &st), 0);
+  EXPECT_EQ(st.st_size, 6);
+  EXPECT_EQ(st.st_mode & 07777, 0444u);
+  // ...but a new open for writing is refused, and so is a truncate by path.
+  EXPECT_NE(Shell(as_user + "sh -c 'echo more >> " + Path("open/ro") + "'", &out), 0);
+  EXPECT_NE(Shell(as_user + "truncate -s 1 " + Path("open/ro"), &out), 0);
+  ASSERT_EQ(stat(Path("open/ro").c_str(), &st), 0);
+  EXPECT_EQ(st.st_size, 6);
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 // setattr and access: owner rules for chmod, chown and utimes; truncate; root squash.
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include "mds/root_squash.h"
@@ -104,6 +105,44 @@ TYPED_TEST(SetattrTest, TruncateNeedsWriteAndSetsTimes) {
   dir.set_ino(this->h.root());
   dir.set_size(0);
   EXPECT_CODE(this->h.mdt().Setattr(dir), kIsDirectory);
+}
+
+// A size report (size_grow_only): grows, never shrinks, and a report that changes nothing
+// leaves ctime alone; while the file is open it needs no write access (a file created 0444 is
+// written through its descriptor), when it is not open it does.
+TYPED_TEST(SetattrTest, GrowOnlySizeReports) {
+  auto req = this->Req(this->owner);
+  req.set_size(8192);
+  ASSERT_TRUE(this->h.mdt().Setattr(req).ok());
+  auto before = this->h.mdt().Setattr(this->Req(this->owner));  // no change: reads the inode
+  ASSERT_TRUE(before.ok());
+  req = this->Req(this->other);
+  req.set_size(100);
+  req.set_size_grow_only(true);
+  auto smaller = this->h.mdt().Setattr(req);
+  ASSERT_TRUE(smaller.ok()) << smaller.status().ToString();
+  EXPECT_EQ(smaller->inode().size(), 8192u);
+  EXPECT_EQ(smaller->inode().ctime_ns(), before->inode().ctime_ns());
+  req.set_size(10000);
+  EXPECT_CODE(this->h.mdt().Setattr(req), kPermissionDenied);  // not open: needs write access
+  OpenRequest open;
+  *open.mutable_cred() = this->owner;
+  open.set_ino(this->ino);
+  open.set_flags(O_WRONLY);
+  ASSERT_TRUE(this->h.mdt().Open(open).ok());
+  auto mode = this->Req(this->owner);
+  mode.set_mode(0444);
+  ASSERT_TRUE(this->h.mdt().Setattr(mode).ok());
+  req = this->Req(this->owner);
+  req.set_size(10000);
+  req.set_size_grow_only(true);
+  auto grown = this->h.mdt().Setattr(req);
+  ASSERT_TRUE(grown.ok()) << grown.status().ToString();
+  EXPECT_EQ(grown->inode().size(), 10000u);
+  EXPECT_EQ(grown->inode().mtime_ns(), grown->inode().ctime_ns());
+  req.set_size_grow_only(false);
+  req.set_size(1);
+  EXPECT_CODE(this->h.mdt().Setattr(req), kPermissionDenied);  // a truncate still needs it
 }
 
 TYPED_TEST(SetattrTest, UtimesRules) {

@@ -39,11 +39,13 @@ Status ApplyOwner(const SetattrRequest& req, Inode* inode) {
   return Status::Ok();
 }
 
-Status ApplySize(const SetattrRequest& req, int64_t now, Inode* inode) {
+// `open` says whether the file is open anywhere (a grow-only report needs no write access then).
+Status ApplySize(const SetattrRequest& req, int64_t now, bool open, Inode* inode) {
   if (!req.has_size()) return Status::Ok();
   if (inode->type() == DIRECTORY) return Status(StatusCode::kIsDirectory, "truncate of a directory");
   if (inode->type() != REGULAR) return Status(StatusCode::kInvalidArgument, "truncate of a special file");
-  WEFT_RETURN_IF_ERROR(CheckAccess(*inode, req.cred(), kMayWrite));
+  if (req.size_grow_only() && req.size() <= inode->size()) return Status::Ok();
+  if (!(req.size_grow_only() && open)) WEFT_RETURN_IF_ERROR(CheckAccess(*inode, req.cred(), kMayWrite));
   if (req.size() < inode->size()) inode->set_blocks(std::min(inode->blocks(), (req.size() + 511) / 512));
   inode->set_size(req.size());
   inode->set_mtime_ns(now);
@@ -73,8 +75,18 @@ Status ApplyTimes(const SetattrRequest& req, int64_t now, Inode* inode) {
 Result<AttrReply> Mdt::Setattr(const SetattrRequest& req, const ReplyTag* tag) {
   MultiLock inode_lock(inode_locks_, {req.ino()});
   WEFT_ASSIGN_OR_RETURN(Inode inode, GetInode(req.ino()));
+  bool only_size = !req.has_mode() && !req.has_uid() && !req.has_gid() &&
+                   req.atime().how() == TimeSet::OMIT && req.mtime().how() == TimeSet::OMIT;
+  // A size report that another client's larger one already covers: nothing to write or sync.
+  if (only_size && req.size_grow_only() && req.has_size() && req.size() <= inode.size() &&
+      inode.type() == REGULAR) {
+    AttrReply reply;
+    *reply.mutable_inode() = std::move(inode);
+    return reply;
+  }
   int64_t now = NowNs();
-  WEFT_RETURN_IF_ERROR(ApplySize(req, now, &inode));
+  bool open = req.size_grow_only() && OpenCount(req.ino()) > 0;
+  WEFT_RETURN_IF_ERROR(ApplySize(req, now, open, &inode));
   WEFT_RETURN_IF_ERROR(ApplyOwner(req, &inode));
   WEFT_RETURN_IF_ERROR(ApplyMode(req, &inode));
   WEFT_RETURN_IF_ERROR(ApplyTimes(req, now, &inode));
