@@ -2,7 +2,7 @@
 //
 //   oss_bench --dir /srv/bench-ost [--file-size-mib 256] [--seconds 2] [--runs 3]
 //             [--inflight 1,8,32] [--modes write-seq,read-seq,write-rand,read-rand]
-//             [--checksums=false] [--spin-us 20]
+//             [--checksums=false] [--spin-us N]  (default: DefaultLoopSpin(), event_loop.h)
 //
 // Serves the OST at --dir (formatting it as weft-OST0000 if it has no label) from an
 // in-process RpcServer on loopback, and drives it from a client on another thread: 1 MiB
@@ -39,7 +39,7 @@ struct Args {
   std::string inflight = "1,8,32";
   std::string modes = "write-seq,read-seq,write-rand,read-rand";
   bool checksums = true;
-  int64_t spin_us = 20;
+  int64_t spin_us = DefaultLoopSpin().count();
 };
 
 std::vector<std::string> Split(const std::string& s) {

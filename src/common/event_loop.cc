@@ -143,6 +143,11 @@ void EventLoop::Impl::AddToEpoll(int fd, uint64_t tag) {
   }
 }
 
+std::chrono::microseconds DefaultLoopSpin() {
+  static const std::chrono::microseconds spin(std::thread::hardware_concurrency() >= 8 ? 20 : 0);
+  return spin;
+}
+
 // ---- Running ----
 
 void EventLoop::Impl::Run(EventLoop* self) {

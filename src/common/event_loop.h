@@ -36,12 +36,18 @@ class Uring;
 
 using Clock = std::chrono::steady_clock;
 
+// How long an idle loop polls before it blocks, unless told: 20 µs on a host with 8 or more
+// CPUs, none below. Spinning buys latency only with cores to spare: on 2 vCPUs the client's,
+// MDS's and OSS's loops spinning took the cores their pool threads and FUSE workers needed
+// (creates and unlinks through the mount ran 25-40% slower with 20 µs; docs/performance.md).
+std::chrono::microseconds DefaultLoopSpin();
+
 class EventLoop {
  public:
   struct Options {
     std::string name = "loop";
     // How long an idle loop polls before it blocks in epoll (latency vs. idle CPU).
-    std::chrono::microseconds spin{20};
+    std::chrono::microseconds spin = DefaultLoopSpin();
     // Submission queue entries of the loop's io_uring.
     unsigned uring_entries = 256;
   };
