@@ -74,5 +74,22 @@ TEST_F(MdsReplyStoreTest, ARecordedErrorIsAnsweredAsTheSameError) {
   EXPECT_EQ(err.message(), again.status().message());
 }
 
+// Open and close records live in memory, as the open counts they protect do: answered while
+// the MDS runs, gone with a restart (and never written to RocksDB).
+TEST_F(MdsReplyStoreTest, VolatileRecordsAnswerUntilARestart) {
+  {
+    MdtReplyStore replies(*mdt_);
+    replies.RecordVolatile(5, 9, rpc::RecordedReply{0, "close reply"});
+    std::optional<rpc::RecordedReply> rec = replies.Lookup(5, 9);
+    ASSERT_TRUE(rec.has_value());
+    EXPECT_EQ(rec->body, "close reply");
+    EXPECT_FALSE(replies.Lookup(5, 10).has_value());
+  }
+  mdt_.reset();
+  Open(RocksStore::Make(dir_.path()));
+  MdtReplyStore replies(*mdt_);
+  EXPECT_FALSE(replies.Lookup(5, 9).has_value());
+}
+
 }  // namespace
 }  // namespace weft::mds::test

@@ -93,7 +93,7 @@ struct Parts {
 
 Status StartRpc(EventLoop& loop, const MdsOptions& options, Parts& p) {
   p.replies = std::make_unique<MdtReplyStore>(*p.mdt);
-  p.service = std::make_unique<MdsServiceImpl>(*p.mdt, p.pool, RootSquashOf(options));
+  p.service = std::make_unique<MdsServiceImpl>(*p.mdt, p.pool, *p.replies, RootSquashOf(options));
   Nid nid = ListenNid(options);
   rpc::RpcServer::Options ro;
   ro.net = nid.net;

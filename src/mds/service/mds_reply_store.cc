@@ -6,6 +6,7 @@ namespace weft::mds {
 
 std::optional<rpc::RecordedReply> MdtReplyStore::Lookup(uint64_t client_id,
                                                         uint64_t request_id) {
+  if (std::optional<rpc::RecordedReply> rec = volatile_.Lookup(client_id, request_id)) return rec;
   Result<std::optional<rpc::RecordedReply>> rec = mdt_.LookupReply(client_id, request_id);
   if (!rec.ok()) {
     spdlog::error("mds: reading the reply record of client {:x} request {}: {}", client_id,

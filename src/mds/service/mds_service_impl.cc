@@ -90,8 +90,8 @@ Task<Result<Resp>> MdsServiceImpl::Change(rpc::ServerCall& call, Req request,
 }
 
 template <typename Req, typename Resp>
-Task<Result<Resp>> MdsServiceImpl::ChangeThenRecord(rpc::ServerCall& call, Req request,
-                                                    Result<Resp> (Mdt::*op)(const Req&)) {
+Task<Result<Resp>> MdsServiceImpl::ChangeThenRecordVolatile(rpc::ServerCall& call, Req request,
+                                                            Result<Resp> (Mdt::*op)(const Req&)) {
   // (A Result built from an Ok Status holds no value: the checked request must run.)
   Status checked = CheckRequest(request);
   Result<Resp> reply(checked.ok() ? Status(StatusCode::kInternal, "not run") : checked);
@@ -99,7 +99,8 @@ Task<Result<Resp>> MdsServiceImpl::ChangeThenRecord(rpc::ServerCall& call, Req r
     ApplyRootSquash(squash_, call.peer_nid(), request.mutable_cred());
     reply = co_await pool_.Run(ReadJob<Req, Resp>{&mdt_, op, &request});
   }
-  co_await Record(call, reply);
+  replies_.RecordVolatile(call.client_id(), call.request_id(), ToRecord(reply));
+  call.MarkReplyRecorded();
   co_return reply;
 }
 
@@ -150,12 +151,12 @@ WEFT_MDS_CHANGE_(Removexattr, RemovexattrRequest, EmptyReply)
 WEFT_MDS_CHANGE_(SetLayout, SetLayoutRequest, LayoutReply)
 
 Task<Result<AttrReply>> MdsServiceImpl::Open(rpc::ServerCall& call, const OpenRequest& request) {
-  return ChangeThenRecord<OpenRequest, AttrReply>(call, request, &Mdt::Open);
+  return ChangeThenRecordVolatile<OpenRequest, AttrReply>(call, request, &Mdt::Open);
 }
 
 Task<Result<EmptyReply>> MdsServiceImpl::Close(rpc::ServerCall& call,
                                                const CloseRequest& request) {
-  return ChangeThenRecord<CloseRequest, EmptyReply>(call, request, &Mdt::Close);
+  return ChangeThenRecordVolatile<CloseRequest, EmptyReply>(call, request, &Mdt::Close);
 }
 
 }  // namespace weft::mds

@@ -11,6 +11,7 @@
 #include "mds/mdt.h"
 #include "mds/mds_service.h"
 #include "mds/root_squash.h"
+#include "mds/service/mds_reply_store.h"
 
 namespace weft::mds {
 
@@ -19,9 +20,9 @@ namespace weft::mds {
 
 class MdsServiceImpl : public MdsService::Handler {
  public:
-  // REQUIRES: `mdt` and `pool` outlive the handler.
-  MdsServiceImpl(Mdt& mdt, BlockingPool& pool, RootSquash squash)
-      : mdt_(mdt), pool_(pool), squash_(std::move(squash)) {}
+  // REQUIRES: `mdt`, `pool` and `replies` (the server's reply store) outlive the handler.
+  MdsServiceImpl(Mdt& mdt, BlockingPool& pool, MdtReplyStore& replies, RootSquash squash)
+      : mdt_(mdt), pool_(pool), replies_(replies), squash_(std::move(squash)) {}
 
   WEFT_MDS_METHODS(WEFT_MDS_HANDLER_DECL_)
 
@@ -34,16 +35,18 @@ class MdsServiceImpl : public MdsService::Handler {
   template <typename Req, typename Resp>
   Task<Result<Resp>> Change(rpc::ServerCall& call, Req request,
                             Result<Resp> (Mdt::*op)(const Req&, const ReplyTag*));
-  // A change the Mdt cannot tag (open, close): its reply is recorded after it.
+  // Open and close: the Mdt cannot tag them; their replies are recorded in memory after them
+  // (MdtReplyStore::RecordVolatile says why).
   template <typename Req, typename Resp>
-  Task<Result<Resp>> ChangeThenRecord(rpc::ServerCall& call, Req request,
-                                      Result<Resp> (Mdt::*op)(const Req&));
+  Task<Result<Resp>> ChangeThenRecordVolatile(rpc::ServerCall& call, Req request,
+                                              Result<Resp> (Mdt::*op)(const Req&));
   // Records `reply` (or its error) for `call` on the pool, then marks the call recorded.
   template <typename Resp>
   Task<void> Record(rpc::ServerCall& call, const Result<Resp>& reply);
 
   Mdt& mdt_;
   BlockingPool& pool_;
+  MdtReplyStore& replies_;
   const RootSquash squash_;
 };
 
