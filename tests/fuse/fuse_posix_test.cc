@@ -148,6 +148,26 @@ TEST_F(FuseTest, UnlinkedOpenFileStaysReadable) {
   EXPECT_EQ(close(fd), 0);
 }
 
+// The mount answers the kernel's security.capability lookups before writes from what it
+// learned (NoCapabilityCache), but a capability set through it is seen at once: the next
+// write strips it, as Linux does for a written file with capabilities.
+TEST_F(FuseTest, ACapabilitySetThroughTheMountIsStrippedByTheNextWrite) {
+  std::string f = Path("capped");
+  ASSERT_NO_FATAL_FAILURE(WriteAll(f, "first"));  // the mount learns: no capability
+  int fd = open(f.c_str(), O_WRONLY);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(write(fd, "x", 1), 1);
+  // struct vfs_cap_data, revision 2: CAP_NET_RAW (13) permitted.
+  uint32_t cap[5] = {0x02000000, 1u << 13, 0, 0, 0};
+  ASSERT_EQ(setxattr(f.c_str(), "security.capability", cap, sizeof cap, 0), 0) << strerror(errno);
+  EXPECT_EQ(getxattr(f.c_str(), "security.capability", nullptr, 0),
+            static_cast<ssize_t>(sizeof cap));
+  ASSERT_EQ(write(fd, "y", 1), 1);
+  close(fd);
+  EXPECT_EQ(getxattr(f.c_str(), "security.capability", nullptr, 0), -1);
+  EXPECT_EQ(errno, ENODATA);
+}
+
 TEST_F(FuseTest, ExtendedAttributesAndTheLayout) {
   ASSERT_NO_FATAL_FAILURE(WriteAll(Path("f"), "x"));
   std::string f = Path("f");

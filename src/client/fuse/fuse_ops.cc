@@ -168,9 +168,15 @@ void Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   ReplyEntry(req, ClientOf(req).Lookup(CallerOf(req), parent, name));
 }
 
-void Forget(fuse_req_t req, fuse_ino_t, uint64_t) { fuse_reply_none(req); }
+void Forget(fuse_req_t req, fuse_ino_t ino, uint64_t) {
+  Fs(req).no_caps->Drop(ino);
+  fuse_reply_none(req);
+}
 
-void ForgetMulti(fuse_req_t req, size_t, fuse_forget_data*) { fuse_reply_none(req); }
+void ForgetMulti(fuse_req_t req, size_t count, fuse_forget_data* forgets) {
+  for (size_t i = 0; i < count; ++i) Fs(req).no_caps->Drop(forgets[i].ino);
+  fuse_reply_none(req);
+}
 
 void Getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
   Begin(req, FuseOp::kGetattr);
@@ -320,8 +326,9 @@ void Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   if (!file.ok()) return ReplyError(req, file.status());
   // Close-to-open: the size the kernel has cached may be another client's old one, and reads
   // stop at it. Drop the cached attributes (only those: a negative offset) so the next read
-  // or stat asks again.
+  // or stat asks again; and what this mount knew of the file's capabilities.
   fuse_lowlevel_notify_inval_inode(Fs(req).session, ino, -1, 0);
+  Fs(req).no_caps->Drop(ino);
   ReplyOpen(req, fi, std::move(*file));
 }
 
@@ -516,6 +523,7 @@ void Setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* valu
   Begin(req, FuseOp::kSetxattr);
   if ((flags & ~(XATTR_CREATE | XATTR_REPLACE)) != 0) return ReplyErrno(req, EINVAL);
   if (IsPosixAcl(name)) return ReplyErrno(req, EOPNOTSUPP);
+  Fs(req).no_caps->Drop(ino);
   std::string v(value, size);
   if (std::strcmp(name, client::kLayoutXattr) == 0) {
     Result<client::LayoutRequest> want = client::ParseLayoutXattr(v);
@@ -524,8 +532,9 @@ void Setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* valu
                                        want->start_ost);
     return ReplyStatus(req, set.status());
   }
-  ReplyStatus(req,
-              ClientOf(req).Setxattr(CallerOf(req), ino, name, v, static_cast<uint32_t>(flags)));
+  Status st = ClientOf(req).Setxattr(CallerOf(req), ino, name, v, static_cast<uint32_t>(flags));
+  Fs(req).no_caps->Drop(ino);  // again: a getxattr may have raced the set
+  ReplyStatus(req, st);
 }
 
 void Getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {
@@ -536,7 +545,10 @@ void Getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {
     if (!layout.ok()) return ReplyError(req, layout.status());
     return ReplyXattr(req, client::FormatLayoutXattr(*layout), size);
   }
+  bool capability = std::strcmp(name, NoCapabilityCache::kName) == 0;
+  if (capability && Fs(req).no_caps->KnownAbsent(ino)) return ReplyErrno(req, ENODATA);
   Result<std::string> value = ClientOf(req).Getxattr(CallerOf(req), ino, name);
+  if (capability && value.status().code() == StatusCode::kNoData) Fs(req).no_caps->NoteAbsent(ino);
   if (!value.ok()) return ReplyError(req, value.status());
   ReplyXattr(req, *value, size);
 }
@@ -557,7 +569,9 @@ void Removexattr(fuse_req_t req, fuse_ino_t ino, const char* name) {
   Begin(req, FuseOp::kRemovexattr);
   if (std::strcmp(name, client::kLayoutXattr) == 0) return ReplyErrno(req, EPERM);
   if (IsPosixAcl(name)) return ReplyErrno(req, EOPNOTSUPP);
-  ReplyStatus(req, ClientOf(req).Removexattr(CallerOf(req), ino, name));
+  Status st = ClientOf(req).Removexattr(CallerOf(req), ino, name);
+  Fs(req).no_caps->Drop(ino);
+  ReplyStatus(req, st);
 }
 
 fuse_lowlevel_ops MakeOps() {

@@ -169,7 +169,9 @@ int RunWeftFuse(int argc, const char* const* argv, bool mount_helper) {
     return kExitMountFailed;
   }
 
-  FuseFs fs{client->get(), &options, &metrics};
+  NoCapabilityCache no_caps(std::chrono::duration_cast<NoCapabilityCache::Clock::duration>(
+      std::chrono::duration<double>(options.attr_timeout)));
+  FuseFs fs{client->get(), &options, &metrics, &no_caps};
   std::vector<std::string> arg_strings = FuseSessionArgs(options);
   std::vector<char*> arg_ptrs;
   for (std::string& a : arg_strings) arg_ptrs.push_back(a.data());

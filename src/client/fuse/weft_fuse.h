@@ -15,6 +15,7 @@
 #include <memory>
 
 #include "client/client.h"
+#include "client/fuse/capability_cache.h"
 #include "client/fuse/fuse_metrics.h"
 #include "client/fuse/fuse_options.h"
 #include "common/status.h"
@@ -34,6 +35,7 @@ struct FuseFs {
   client::Client* client;
   const FuseOptions* options;
   FuseMetrics* metrics;             // the mount's counters; outlives the session
+  NoCapabilityCache* no_caps;       // answers the kernel's security.capability before writes
   fuse_session* session = nullptr;  // set once the session exists, before the mount
 };
 
