@@ -137,6 +137,9 @@ class Mdt {
   // its own (the next change's log sync makes it durable): a crash may bring the item back,
   // and its objects are then destroyed again, which is harmless.
   Status DestroyDone(uint64_t ino);
+  // DestroyDone of several files in one applied batch (the worker's, after a batch of Destroy
+  // calls). Each must be awaiting destruction, else nothing is dequeued.
+  Status DestroyDone(const std::vector<uint64_t>& inos);
   // Called with the inode (on the operation's thread, once its batch is durable) whenever an
   // operation adds an item to the destroy queue, so the destroy worker need not scan for it.
   // Thread-safe; `hook` must be quick and must not call back into the Mdt. nullptr removes it.

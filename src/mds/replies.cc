@@ -107,20 +107,27 @@ void Mdt::NotifyDestroyQueued(uint64_t ino) {
   if (destroy_queued_hook_) destroy_queued_hook_(ino);
 }
 
-Status Mdt::DestroyDone(uint64_t ino) {
-  MultiLock lock(inode_locks_, {ino});
-  Result<std::string> value = store_->Get(Family::kOrphans, InodeKey(ino));
-  if (!value.ok()) return value.status();
-  Orphan orphan;
-  if (!orphan.ParseFromString(*value) || orphan.reason() != Orphan::DESTROY) {
-    return Status(StatusCode::kInvalidArgument, "inode is not awaiting destruction");
-  }
-  // Applied, not synced: it becomes durable with the next log sync (the next change's). A
-  // crash before that brings the item back and its objects are destroyed again, which is
-  // harmless (inode numbers are never reused; a Destroy of a missing object succeeds), and
-  // cheaper than a disk sync per destroyed file.
+Status Mdt::DestroyDone(uint64_t ino) { return DestroyDone(std::vector<uint64_t>{ino}); }
+
+Status Mdt::DestroyDone(const std::vector<uint64_t>& inos) {
   WriteBatch batch;
-  batch.Delete(Family::kOrphans, InodeKey(ino));
+  for (uint64_t ino : inos) {
+    MultiLock lock(inode_locks_, {ino});
+    Result<std::string> value = store_->Get(Family::kOrphans, InodeKey(ino));
+    if (!value.ok()) return value.status().WithContext("inode " + std::to_string(ino));
+    Orphan orphan;
+    if (!orphan.ParseFromString(*value) || orphan.reason() != Orphan::DESTROY) {
+      return Status(StatusCode::kInvalidArgument,
+                    "inode " + std::to_string(ino) + " is not awaiting destruction");
+    }
+    batch.Delete(Family::kOrphans, InodeKey(ino));
+  }
+  if (batch.empty()) return Status::Ok();
+  // Applied, not synced: it becomes durable with the next log sync (the next change's). A
+  // crash before that brings the items back and their objects are destroyed again, which is
+  // harmless (inode numbers are never reused; a Destroy of a missing object succeeds), and
+  // cheaper than a disk sync per batch. Only the worker dequeues, so no item changes between
+  // its check above and this.
   return store_->Apply(batch);
 }
 

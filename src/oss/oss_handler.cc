@@ -107,9 +107,20 @@ Task<Result<PunchReply>> OssHandler::Punch(rpc::ServerCall&, const PunchRequest&
 Task<Result<DestroyReply>> OssHandler::Destroy(rpc::ServerCall&, const DestroyRequest& request) {
   WEFT_CO_ASSIGN_OR_RETURN(ObjectStore * store, Store(request.ost_index()));
   WEFT_CO_ASSIGN_OR_RETURN(ObjectKey key, Key(request.object(), request.has_object()));
-  WEFT_CO_ASSIGN_OR_RETURN(bool existed, store->Destroy(key));
+  if (request.more_size() > kMaxDestroyBatch) {
+    co_return Status(StatusCode::kInvalidArgument,
+                     "destroy of " + std::to_string(request.more_size() + 1) +
+                         " objects is over the limit of " + std::to_string(kMaxDestroyBatch + 1));
+  }
   DestroyReply reply;
+  WEFT_CO_ASSIGN_OR_RETURN(bool existed, store->Destroy(key));
   reply.set_existed(existed);
+  uint32_t destroyed = existed ? 1 : 0;
+  for (const ObjectId& id : request.more()) {
+    WEFT_CO_ASSIGN_OR_RETURN(bool more_existed, store->Destroy(ObjectKey{id.inode(), id.stripe()}));
+    destroyed += more_existed ? 1 : 0;
+  }
+  reply.set_destroyed(destroyed);
   co_return reply;
 }
 

@@ -14,6 +14,8 @@ namespace weft::oss {
 constexpr uint16_t kDefaultOssPort = 9900;
 // The largest Read or Write.
 constexpr uint64_t kMaxIoLength = uint64_t{64} << 20;
+// Objects a Destroy may name in `more`, besides `object`.
+constexpr int kMaxDestroyBatch = 4095;
 // No byte of an object lies at or beyond this offset.
 constexpr uint64_t kMaxObjectOffset = uint64_t{1} << 62;
 

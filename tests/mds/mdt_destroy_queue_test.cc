@@ -57,6 +57,12 @@ TEST_F(DestroyQueueTest, TheHookNamesEachQueuedFileAndTheQueueEndsWithDestroyDon
   EXPECT_FALSE(h.mdt().GetDestroyItem(files[2])->has_value());
   EXPECT_EQ(*h.mdt().DestroyQueueLength(), 4u);
   EXPECT_EQ(h.mdt().DestroyDone(files[2]).code(), StatusCode::kNotFound);
+  // A batch: all of it or, when one is not queued, none of it.
+  EXPECT_EQ(h.mdt().DestroyDone(std::vector<uint64_t>{files[0], files[2]}).code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(*h.mdt().DestroyQueueLength(), 4u);
+  ASSERT_TRUE(h.mdt().DestroyDone(std::vector<uint64_t>{files[0], files[1]}).ok());
+  EXPECT_EQ(*h.mdt().DestroyQueueLength(), 2u);
 }
 
 }  // namespace

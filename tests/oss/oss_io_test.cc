@@ -94,6 +94,32 @@ TEST_F(OssIoTest, HolesReadAsZerosAndReadPastEndIsShort) {
   EXPECT_LT(attr->allocated_bytes(), uint64_t{1} << 20);  // sparse
 }
 
+// One Destroy for the objects of many files (the MDS's batches): all go, missing ones count
+// as done, and a request naming more than the limit is refused with nothing destroyed.
+TEST_F(OssIoTest, DestroyOfABatchOfObjects) {
+  for (uint64_t ino = 20; ino < 25; ++ino) ASSERT_TRUE(Write(Oid(ino, 0), 0, "data").ok());
+  oss::DestroyRequest too_many;
+  *too_many.mutable_object() = Oid(20, 0);
+  for (int i = 0; i <= oss::kMaxDestroyBatch; ++i) *too_many.add_more() = Oid(1000 + i, 0);
+  EXPECT_EQ(client_->Run(client_->stub().Destroy(too_many)).status().code(),
+            StatusCode::kInvalidArgument);
+  oss::GetAttrRequest g;
+  *g.mutable_object() = Oid(20, 0);
+  EXPECT_TRUE(client_->Run(client_->stub().GetAttr(g)).ok());  // still there
+
+  oss::DestroyRequest d;
+  *d.mutable_object() = Oid(20, 0);
+  for (uint64_t ino = 21; ino < 27; ++ino) *d.add_more() = Oid(ino, 0);  // 25, 26 never written
+  auto destroyed = client_->Run(client_->stub().Destroy(d));
+  ASSERT_TRUE(destroyed.ok()) << destroyed.status().ToString();
+  EXPECT_TRUE(destroyed->existed());
+  EXPECT_EQ(destroyed->destroyed(), 5u);
+  for (uint64_t ino = 20; ino < 25; ++ino) {
+    *g.mutable_object() = Oid(ino, 0);
+    EXPECT_EQ(client_->Run(client_->stub().GetAttr(g)).status().code(), StatusCode::kNotFound);
+  }
+}
+
 TEST_F(OssIoTest, PunchDestroyGetAttrStatfs) {
   oss::ObjectId id = Oid(9, 2);
   ASSERT_TRUE(Write(id, 0, Pattern(3, 0, 10000)).ok());

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <iterator>
 #include <optional>
 
 #include "common/nid.h"
@@ -21,8 +22,8 @@ struct PendingJob {
 
 struct DoneJob {
   Mdt* mdt;
-  uint64_t ino;
-  Status operator()() const { return mdt->DestroyDone(ino); }
+  const std::vector<uint64_t>* inos;
+  Status operator()() const { return mdt->DestroyDone(*inos); }
 };
 
 struct FreshJob {
@@ -72,11 +73,11 @@ DestroyWorker::DestroyWorker(EventLoop& loop, Options options, Mdt& mdt, Blockin
                        .With({})),
       sent_(MetricsRegistry::Global()
                 .Counter("weft_mds_destroys_sent_total",
-                         "Object Destroy calls the MDS sent and the OSS acknowledged")
+                         "Objects whose destruction the OSS acknowledged (batched, one call per OST)")
                 .With({})),
       failed_(MetricsRegistry::Global()
                   .Counter("weft_mds_destroys_failed_total",
-                           "Object Destroy calls that failed (retried later)")
+                           "Objects whose Destroy call failed (retried later)")
                   .With({})) {}
 
 DestroyWorker::~DestroyWorker() = default;
@@ -193,52 +194,102 @@ Task<DestroyWorker::Pass> DestroyWorker::DrainFresh(std::vector<uint64_t> inos) 
 }
 
 Task<void> DestroyWorker::Launch(std::vector<DestroyItem> items, Pass* pass) {
-  for (DestroyItem& item : items) {
-    while (in_flight_ >= options_.in_flight) co_await slot_.Wait(std::chrono::seconds(1));
-    if (stopping_) break;
-    ++in_flight_;
-    loop_.Spawn(DestroyFile(std::move(item), pass));
+  size_t per = std::max<size_t>(options_.batch, 1);
+  for (size_t at = 0; at < items.size() && !stopping_; at += per) {
+    size_t end = std::min(items.size(), at + per);
+    co_await DestroyBatch(std::vector<DestroyItem>(std::make_move_iterator(items.begin() + at),
+                                                   std::make_move_iterator(items.begin() + end)),
+                          pass);
   }
 }
 
-Task<void> DestroyWorker::DestroyFile(DestroyItem item, Pass* pass) {
-  Outcome outcome = co_await DestroyObjects(item);
-  if (outcome == Outcome::kDone) {
-    Status st = co_await pool_.Run(DoneJob{&mdt_, item.ino});
-    if (st.ok()) {
-      queue_gauge_.Add(-1);
-    } else {
-      spdlog::error("mds: destroy worker: dequeuing inode {}: {}", item.ino, st.ToString());
-      outcome = Outcome::kFailed;
+struct DestroyWorker::OstCall {
+  uint32_t index = 0;
+  rpc::PeerId peer = 0;
+  std::string nid;
+  oss::DestroyRequest request;
+  std::vector<size_t> files;  // positions in the batch of the files with an object here
+  Status status;
+};
+
+Task<void> DestroyWorker::DestroyBatch(std::vector<DestroyItem> items, Pass* pass) {
+  // The calls, per OST, chunked to what one DestroyRequest may name. A file with an object on
+  // an OST that is absent or down waits, and sends nothing.
+  std::vector<OstCall> calls;
+  std::map<uint32_t, size_t> open_call;  // OST index -> the call being filled
+  std::vector<bool> done(items.size(), true);
+  for (size_t f = 0; f < items.size(); ++f) {
+    const auto& objects = items[f].layout.objects();
+    bool ready = true;
+    for (const StripeObject& o : objects) {
+      auto it = osts_.find(o.ost_index());
+      ready = ready && it != osts_.end() && it->second.up && !it->second.nid.empty();
+    }
+    if (!ready) {
+      done[f] = false;
+      pass->waiting = true;
+      continue;
+    }
+    for (int stripe = 0; stripe < objects.size(); ++stripe) {
+      uint32_t index = objects[stripe].ost_index();
+      auto slot = open_call.find(index);
+      if (slot == open_call.end() ||
+          calls[slot->second].request.more_size() >= oss::kMaxDestroyBatch) {
+        const Ost& ost = osts_[index];
+        calls.push_back(OstCall{index, ost.peer, ost.nid, {}, {}, Status()});
+        calls.back().request.set_ost_index(index);
+        slot = open_call.insert_or_assign(index, calls.size() - 1).first;
+      }
+      OstCall& call = calls[slot->second];
+      oss::ObjectId* id = call.request.has_object() ? call.request.add_more()
+                                                    : call.request.mutable_object();
+      id->set_inode(objects[stripe].object_id());
+      id->set_stripe(static_cast<uint64_t>(stripe));
+      if (call.files.empty() || call.files.back() != f) call.files.push_back(f);
     }
   }
-  if (outcome == Outcome::kFailed) pass->failed = true;
-  if (outcome == Outcome::kWaiting) pass->waiting = true;
+  for (OstCall& call : calls) {
+    while (in_flight_ >= std::max<size_t>(options_.in_flight, 1)) {
+      co_await slot_.Wait(std::chrono::seconds(1));
+    }
+    ++in_flight_;
+    loop_.Spawn(SendCall(&call));
+  }
+  // `calls` lives in this frame: wait for every call.
+  while (in_flight_ > 0) co_await slot_.Wait(std::chrono::seconds(1));
+  for (const OstCall& call : calls) {
+    if (call.status.ok()) continue;
+    pass->failed = true;
+    for (size_t f : call.files) done[f] = false;
+  }
+  std::vector<uint64_t> inos;
+  for (size_t f = 0; f < items.size(); ++f) {
+    if (done[f]) inos.push_back(items[f].ino);
+  }
+  if (inos.empty()) co_return;
+  Status st = co_await pool_.Run(DoneJob{&mdt_, &inos});
+  if (!st.ok()) {
+    spdlog::error("mds: destroy worker: dequeuing {} files: {}", inos.size(), st.ToString());
+    pass->failed = true;
+    co_return;
+  }
+  queue_gauge_.Add(-static_cast<double>(inos.size()));
+}
+
+Task<void> DestroyWorker::SendCall(OstCall* call) {
+  oss::OssService::Stub stub(client_.get(), call->peer);
+  Result<oss::DestroyReply> reply = co_await stub.Destroy(call->request);
+  int objects = call->request.more_size() + 1;
+  if (reply.ok()) {
+    sent_.Increment(static_cast<uint64_t>(objects));
+  } else {
+    failed_.Increment(static_cast<uint64_t>(objects));
+    call->status = reply.status();
+    spdlog::warn("mds: destroy of {} objects of {} files on OST {} at {}: {}; will retry",
+                 objects, call->files.size(), call->index, call->nid, reply.status().ToString());
+  }
   --in_flight_;
   slot_.Notify();
-}
-
-Task<DestroyWorker::Outcome> DestroyWorker::DestroyObjects(const DestroyItem& item) {
-  const auto& objects = item.layout.objects();
-  for (int stripe = 0; stripe < objects.size(); ++stripe) {
-    uint32_t index = objects[stripe].ost_index();
-    auto it = osts_.find(index);
-    if (it == osts_.end() || !it->second.up || it->second.nid.empty()) co_return Outcome::kWaiting;
-    oss::DestroyRequest request;
-    request.set_ost_index(index);
-    request.mutable_object()->set_inode(objects[stripe].object_id());
-    request.mutable_object()->set_stripe(static_cast<uint64_t>(stripe));
-    oss::OssService::Stub stub(client_.get(), it->second.peer);
-    Result<oss::DestroyReply> reply = co_await stub.Destroy(request);
-    if (!reply.ok()) {
-      failed_.Increment();
-      spdlog::warn("mds: destroy of inode {} stripe {} on OST {} at {}: {}; will retry",
-                   item.ino, stripe, index, it->second.nid, reply.status().ToString());
-      co_return Outcome::kFailed;
-    }
-    sent_.Increment();
-  }
-  co_return Outcome::kDone;
 }
 
 }  // namespace weft::mds

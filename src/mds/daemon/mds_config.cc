@@ -96,7 +96,10 @@ void AddMdsKeys(ConfigRegistry& r, MdsOptions* o) {
                  "pass up to 32 times this",
                  CheckRetryMs);
   r.Add<int64_t>("mds.destroy_in_flight", &o->destroy_in_flight, 32,
-                 "Files whose objects are being destroyed at once (one Destroy RPC each)",
+                 "Destroy calls in flight at once (each: one OST's objects of a batch of files)",
+                 CheckInFlight);
+  r.Add<int64_t>("mds.destroy_batch", &o->destroy_batch, 256,
+                 "Files destroyed together: one Destroy call per OST and one dequeue",
                  CheckInFlight);
   r.Add<int64_t>("mds.reply_records_keep", &o->reply_records_keep, 100000,
                  "Reply records (exactly-once replies to resent requests) kept; older ones "

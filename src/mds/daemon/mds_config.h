@@ -23,7 +23,8 @@ struct MdsOptions {
   int64_t squash_gid = 0;          // mds.squash_gid
   std::string nosquash_nids;       // mds.nosquash_nids: comma-separated NIDs never squashed
   int64_t destroy_retry_ms = 0;    // mds.destroy_retry_ms: first pause after a failed destroy
-  int64_t destroy_in_flight = 0;   // mds.destroy_in_flight: files destroyed at once
+  int64_t destroy_in_flight = 0;   // mds.destroy_in_flight: Destroy calls at once
+  int64_t destroy_batch = 0;       // mds.destroy_batch: files destroyed together
   int64_t reply_records_keep = 0;  // mds.reply_records_keep: newest reply records kept
   int64_t reply_trim_ms = 0;       // mds.reply_trim_ms: interval of reply-record trimming
   LogOptions log;

@@ -118,6 +118,7 @@ Status StartBackground(EventLoop& loop, const MdsOptions& options, Parts& p) {
   wo.host_hint = nid.host;
   wo.retry = std::chrono::milliseconds(options.destroy_retry_ms);
   wo.in_flight = static_cast<size_t>(options.destroy_in_flight);
+  wo.batch = static_cast<size_t>(options.destroy_batch);
   WEFT_ASSIGN_OR_RETURN(p.destroyer, DestroyWorker::Open(loop, wo, *p.mdt, p.pool));
   DestroyWorker* worker = p.destroyer.get();
   p.mdt->SetDestroyQueuedHook([worker](uint64_t ino) { worker->Wake(ino); });
