@@ -119,8 +119,11 @@ void DestroyWorker::Wake(uint64_t ino) {
   queue_gauge_.Add(1);
   DestroyWorker* self = this;
   loop_.Post([self, ino] {
+    bool first = self->fresh_.empty();
+    if (first) self->fresh_since_ = Clock::now();
     self->fresh_.push_back(ino);
-    self->wake_.Notify();
+    // The worker needs to know of the first (to time the gathering) and of a full batch.
+    if (first || self->fresh_.size() >= self->options_.batch) self->wake_.Notify();
   });
 }
 
@@ -140,6 +143,10 @@ Task<void> DestroyWorker::Run() {
       Pass pass = co_await DrainQueue();
       backoff_ = pass.failed || pass.waiting ? std::min(backoff_ + 1, kMaxBackoffShift + 1) : 0;
       next_scan_ = Clock::now() + (backoff_ > 0 ? Backoff() : options_.idle_rescan);
+    } else if (!fresh_.empty() && fresh_.size() < options_.batch &&
+               Clock::now() < fresh_since_ + options_.gather) {
+      // A burst of unlinks: let a batch gather rather than send a few files at a time.
+      co_await wake_.Wait(fresh_since_ + options_.gather - Clock::now());
     } else if (!fresh_.empty()) {
       std::vector<uint64_t> inos;
       inos.swap(fresh_);

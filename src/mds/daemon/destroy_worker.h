@@ -6,7 +6,8 @@
 // Files go in batches (up to `batch`): one Destroy call per OST names the objects of all the
 // batch's files on it (DestroyRequest.more), and one applied WriteBatch dequeues the files
 // whose calls all succeeded. One call and one dequeue per file cost as much CPU as the unlinks
-// themselves, and an unlink storm ran at half the rate beside them.
+// themselves, and an unlink storm ran at half the rate beside them. New files wait up to
+// `gather` (50 ms) for a batch to fill.
 //
 // An object whose OST is missing from the configuration or not UP is not tried: its file
 // waits. A failed Destroy leaves the file queued. The whole queue is scanned at start, after a
@@ -48,6 +49,8 @@ class DestroyWorker {
     Clock::duration retry = std::chrono::seconds(1);  // first pause after a pass with failures
     size_t in_flight = 32;       // Destroy calls at once (each: one OST's objects of a batch)
     size_t batch = 256;          // files per batch, and queue items read per store scan
+    // New files wait up to this long for a batch to fill before they are destroyed.
+    Clock::duration gather = std::chrono::milliseconds(50);
     Clock::duration rpc_timeout = std::chrono::seconds(5);  // per Destroy call
     // With nothing queued and no wake-up, look at the queue again after this long anyway.
     Clock::duration idle_rescan = std::chrono::seconds(30);
@@ -103,6 +106,7 @@ class DestroyWorker {
   std::unique_ptr<rpc::RpcClient> client_;
   std::map<uint32_t, Ost> osts_;  // by OST index
   std::vector<uint64_t> fresh_;   // inodes queued since the worker last looked
+  Clock::time_point fresh_since_;  // when the first of fresh_ came
   Clock::time_point next_scan_;   // when to scan the whole queue next
   int backoff_ = 0;               // scans in a row that met failed or waiting files
   LoopSignal wake_;               // new items queued, or stopping
