@@ -131,19 +131,20 @@ class Mdt {
   Result<std::vector<DestroyItem>> PendingDestroys(size_t max, uint64_t after = 0);
   // How many items the destroy queue holds (a scan of the orphans).
   Result<size_t> DestroyQueueLength();
-  // The queue's item for `ino`, if it holds one (a point read, for the worker's new items).
+  // The queue's item for `ino`, if it holds one (a point read).
   Result<std::optional<DestroyItem>> GetDestroyItem(uint64_t ino);
   // Removes `ino` from the queue once every object of its layout is destroyed. Not synced on
   // its own (the next change's log sync makes it durable): a crash may bring the item back,
   // and its objects are then destroyed again, which is harmless.
   Status DestroyDone(uint64_t ino);
   // DestroyDone of several files in one applied batch (the worker's, after a batch of Destroy
-  // calls). Each must be awaiting destruction, else nothing is dequeued.
-  Status DestroyDone(const std::vector<uint64_t>& inos);
-  // Called with the inode (on the operation's thread, once its batch is durable) whenever an
-  // operation adds an item to the destroy queue, so the destroy worker need not scan for it.
+  // calls); returns how many were dequeued. A file no longer queued is skipped: a scan of the
+  // queue may have finished it first.
+  Result<size_t> DestroyDone(const std::vector<uint64_t>& inos);
+  // Called with the item (on the operation's thread, once its batch is durable) whenever an
+  // operation adds one to the destroy queue, so the destroy worker need neither scan nor read.
   // Thread-safe; `hook` must be quick and must not call back into the Mdt. nullptr removes it.
-  void SetDestroyQueuedHook(std::function<void(uint64_t ino)> hook);
+  void SetDestroyQueuedHook(std::function<void(const DestroyItem& item)> hook);
 
  private:
   friend class Txn;
@@ -186,7 +187,7 @@ class Mdt {
   // Removes a name: unlink (`dir` false) and rmdir (`dir` true) (ops/remove_entry.cc).
   Result<EmptyReply> RemoveEntry(const UnlinkRequest& req, bool dir, const ReplyTag* tag);
   bool IsOpen(uint64_t ino);
-  void NotifyDestroyQueued(uint64_t ino);
+  void NotifyDestroyQueued(const DestroyItem& item);
 
   std::unique_ptr<MdtStore> store_;
   OstAllocator* allocator_;
@@ -213,7 +214,7 @@ class Mdt {
   std::atomic<uint64_t> reply_seq_{0};  // the last sequence number given to a reply record
 
   std::mutex hook_mu_;
-  std::function<void(uint64_t)> destroy_queued_hook_;  // guarded by hook_mu_
+  std::function<void(const DestroyItem&)> destroy_queued_hook_;  // guarded by hook_mu_
 };
 
 }  // namespace weft::mds

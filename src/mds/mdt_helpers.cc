@@ -163,7 +163,7 @@ Status Mdt::DeleteInode(Txn& txn, const Inode& inode) {
     orphan.set_reason(Orphan::DESTROY);
     *orphan.mutable_layout() = inode.layout();
     txn.batch().Put(Family::kOrphans, InodeKey(inode.ino()), orphan.SerializeAsString());
-    txn.NoteDestroyQueued(inode.ino());
+    txn.NoteDestroyQueued(inode.ino(), inode.layout());
   } else {
     txn.batch().Delete(Family::kOrphans, InodeKey(inode.ino()));
   }

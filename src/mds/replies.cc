@@ -97,38 +97,50 @@ Result<std::optional<DestroyItem>> Mdt::GetDestroyItem(uint64_t ino) {
   return std::optional<DestroyItem>(DestroyItem{ino, orphan.layout()});
 }
 
-void Mdt::SetDestroyQueuedHook(std::function<void(uint64_t)> hook) {
+void Mdt::SetDestroyQueuedHook(std::function<void(const DestroyItem&)> hook) {
   std::lock_guard lock(hook_mu_);
   destroy_queued_hook_ = std::move(hook);
 }
 
-void Mdt::NotifyDestroyQueued(uint64_t ino) {
+void Mdt::NotifyDestroyQueued(const DestroyItem& item) {
   std::lock_guard lock(hook_mu_);
-  if (destroy_queued_hook_) destroy_queued_hook_(ino);
+  if (destroy_queued_hook_) destroy_queued_hook_(item);
 }
 
-Status Mdt::DestroyDone(uint64_t ino) { return DestroyDone(std::vector<uint64_t>{ino}); }
-
-Status Mdt::DestroyDone(const std::vector<uint64_t>& inos) {
+Status Mdt::DestroyDone(uint64_t ino) {
+  MultiLock lock(inode_locks_, {ino});
+  Result<std::string> value = store_->Get(Family::kOrphans, InodeKey(ino));
+  if (!value.ok()) return value.status();
+  Orphan orphan;
+  if (!orphan.ParseFromString(*value) || orphan.reason() != Orphan::DESTROY) {
+    return Status(StatusCode::kInvalidArgument, "inode is not awaiting destruction");
+  }
   WriteBatch batch;
+  batch.Delete(Family::kOrphans, InodeKey(ino));
+  return store_->Apply(batch);
+}
+
+Result<size_t> Mdt::DestroyDone(const std::vector<uint64_t>& inos) {
+  WriteBatch batch;
+  size_t n = 0;
   for (uint64_t ino : inos) {
     MultiLock lock(inode_locks_, {ino});
     Result<std::string> value = store_->Get(Family::kOrphans, InodeKey(ino));
+    if (value.status().code() == StatusCode::kNotFound) continue;
     if (!value.ok()) return value.status().WithContext("inode " + std::to_string(ino));
     Orphan orphan;
-    if (!orphan.ParseFromString(*value) || orphan.reason() != Orphan::DESTROY) {
-      return Status(StatusCode::kInvalidArgument,
-                    "inode " + std::to_string(ino) + " is not awaiting destruction");
-    }
+    if (!orphan.ParseFromString(*value) || orphan.reason() != Orphan::DESTROY) continue;
     batch.Delete(Family::kOrphans, InodeKey(ino));
+    ++n;
   }
-  if (batch.empty()) return Status::Ok();
+  if (n == 0) return n;
   // Applied, not synced: it becomes durable with the next log sync (the next change's). A
   // crash before that brings the items back and their objects are destroyed again, which is
   // harmless (inode numbers are never reused; a Destroy of a missing object succeeds), and
   // cheaper than a disk sync per batch. Only the worker dequeues, so no item changes between
   // its check above and this.
-  return store_->Apply(batch);
+  WEFT_RETURN_IF_ERROR(store_->Apply(batch));
+  return n;
 }
 
 }  // namespace weft::mds

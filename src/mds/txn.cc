@@ -61,7 +61,7 @@ Status Txn::Apply(const ReplyTag* tag, const google::protobuf::MessageLite& repl
 // The log sync is shared with every operation waiting at the time (RocksMdtStore::Sync).
 Status Txn::Durable() {
   WEFT_RETURN_IF_ERROR(mdt_.store_->Sync());
-  if (destroy_queued_ != 0) mdt_.NotifyDestroyQueued(destroy_queued_);
+  if (destroy_queued_) mdt_.NotifyDestroyQueued(*destroy_queued_);
   return Status::Ok();
 }
 

@@ -26,7 +26,9 @@ class Txn {
   // REQUIRES: the inode lock of `locked_ino` is held until Commit returns.
   void CountInodes(uint64_t locked_ino, int64_t delta);
   // The batch queues `ino` for destruction: the Mdt's hook hears of it once it is durable.
-  void NoteDestroyQueued(uint64_t ino) { destroy_queued_ = ino; }
+  void NoteDestroyQueued(uint64_t ino, const Layout& layout) {
+    destroy_queued_ = DestroyItem{ino, layout};
+  }
 
   // Adds the reply record (if `tag`) and the counters to the batch and commits it durably.
   Status Commit(const ReplyTag* tag, const google::protobuf::MessageLite& reply);
@@ -41,7 +43,7 @@ class Txn {
   Mdt& mdt_;
   WriteBatch batch_;
   std::vector<std::pair<uint32_t, int64_t>> counts_;  // (stripe, delta)
-  uint64_t destroy_queued_ = 0;  // the inode queued, 0: none
+  std::optional<DestroyItem> destroy_queued_;  // the file queued for destruction, if any
 };
 
 }  // namespace weft::mds

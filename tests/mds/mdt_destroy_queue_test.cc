@@ -12,12 +12,16 @@ namespace {
 class DestroyQueueTest : public ::testing::Test {
  protected:
   DestroyQueueTest() : h(RocksStore::Make(dir.path())) {
-    h.mdt().SetDestroyQueuedHook([this](uint64_t ino) {
+    h.mdt().SetDestroyQueuedHook([this](const DestroyItem& item) {
       std::lock_guard lock(mu);
-      // The item is readable by the time the hook runs.
-      auto item = h.mdt().store().Get(Family::kOrphans, InodeKey(ino));
-      EXPECT_TRUE(item.ok()) << ino;
-      heard.push_back(ino);
+      // The item is readable by the time the hook runs, and the hook carries its layout.
+      auto stored = h.mdt().GetDestroyItem(item.ino);
+      EXPECT_TRUE(stored.ok() && stored->has_value()) << item.ino;
+      if (stored.ok() && stored->has_value()) {
+        EXPECT_EQ((*stored)->layout.SerializeAsString(), item.layout.SerializeAsString());
+      }
+      EXPECT_GT(item.layout.objects_size(), 0);
+      heard.push_back(item.ino);
     });
   }
   ~DestroyQueueTest() override { h.mdt().SetDestroyQueuedHook(nullptr); }
@@ -57,11 +61,10 @@ TEST_F(DestroyQueueTest, TheHookNamesEachQueuedFileAndTheQueueEndsWithDestroyDon
   EXPECT_FALSE(h.mdt().GetDestroyItem(files[2])->has_value());
   EXPECT_EQ(*h.mdt().DestroyQueueLength(), 4u);
   EXPECT_EQ(h.mdt().DestroyDone(files[2]).code(), StatusCode::kNotFound);
-  // A batch: all of it or, when one is not queued, none of it.
-  EXPECT_EQ(h.mdt().DestroyDone(std::vector<uint64_t>{files[0], files[2]}).code(),
-            StatusCode::kNotFound);
-  EXPECT_EQ(*h.mdt().DestroyQueueLength(), 4u);
-  ASSERT_TRUE(h.mdt().DestroyDone(std::vector<uint64_t>{files[0], files[1]}).ok());
+  // A batch: the files still queued go, one already gone is skipped.
+  auto dequeued = h.mdt().DestroyDone(std::vector<uint64_t>{files[0], files[2], files[1]});
+  ASSERT_TRUE(dequeued.ok()) << dequeued.status().ToString();
+  EXPECT_EQ(*dequeued, 2u);
   EXPECT_EQ(*h.mdt().DestroyQueueLength(), 2u);
 }
 

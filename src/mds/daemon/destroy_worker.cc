@@ -23,20 +23,7 @@ struct PendingJob {
 struct DoneJob {
   Mdt* mdt;
   const std::vector<uint64_t>* inos;
-  Status operator()() const { return mdt->DestroyDone(*inos); }
-};
-
-struct FreshJob {
-  Mdt* mdt;
-  const std::vector<uint64_t>* inos;
-  Result<std::vector<DestroyItem>> operator()() const {
-    std::vector<DestroyItem> items;
-    for (uint64_t ino : *inos) {
-      WEFT_ASSIGN_OR_RETURN(std::optional<DestroyItem> item, mdt->GetDestroyItem(ino));
-      if (item) items.push_back(std::move(*item));
-    }
-    return items;
-  }
+  Result<size_t> operator()() const { return mdt->DestroyDone(*inos); }
 };
 
 struct LengthJob {
@@ -115,13 +102,13 @@ void DestroyWorker::Start() {
   loop_.Spawn(Run());
 }
 
-void DestroyWorker::Wake(uint64_t ino) {
+void DestroyWorker::Wake(const DestroyItem& item) {
   queue_gauge_.Add(1);
   DestroyWorker* self = this;
-  loop_.Post([self, ino] {
+  loop_.Post([self, item] {
     bool first = self->fresh_.empty();
     if (first) self->fresh_since_ = Clock::now();
-    self->fresh_.push_back(ino);
+    self->fresh_.push_back(item);
     // The worker needs to know of the first (to time the gathering) and of a full batch.
     if (first || self->fresh_.size() >= self->options_.batch) self->wake_.Notify();
   });
@@ -148,9 +135,9 @@ Task<void> DestroyWorker::Run() {
       // A burst of unlinks: let a batch gather rather than send a few files at a time.
       co_await wake_.Wait(fresh_since_ + options_.gather - Clock::now());
     } else if (!fresh_.empty()) {
-      std::vector<uint64_t> inos;
-      inos.swap(fresh_);
-      Pass pass = co_await DrainFresh(std::move(inos));
+      std::vector<DestroyItem> items;
+      items.swap(fresh_);
+      Pass pass = co_await DrainFresh(std::move(items));
       if (pass.failed || pass.waiting) {
         next_scan_ = std::min(next_scan_, Clock::now() + Backoff());
       }
@@ -187,15 +174,9 @@ Task<DestroyWorker::Pass> DestroyWorker::DrainQueue() {
   co_return pass;
 }
 
-Task<DestroyWorker::Pass> DestroyWorker::DrainFresh(std::vector<uint64_t> inos) {
+Task<DestroyWorker::Pass> DestroyWorker::DrainFresh(std::vector<DestroyItem> items) {
   Pass pass;
-  Result<std::vector<DestroyItem>> items = co_await pool_.Run(FreshJob{&mdt_, &inos});
-  if (!items.ok()) {
-    spdlog::error("mds: destroy worker: reading new items: {}", items.status().ToString());
-    pass.failed = true;
-    co_return pass;
-  }
-  co_await Launch(std::move(items).value(), &pass);
+  co_await Launch(std::move(items), &pass);
   while (in_flight_ > 0) co_await slot_.Wait(std::chrono::seconds(1));
   co_return pass;
 }
@@ -274,13 +255,14 @@ Task<void> DestroyWorker::DestroyBatch(std::vector<DestroyItem> items, Pass* pas
     if (done[f]) inos.push_back(items[f].ino);
   }
   if (inos.empty()) co_return;
-  Status st = co_await pool_.Run(DoneJob{&mdt_, &inos});
-  if (!st.ok()) {
-    spdlog::error("mds: destroy worker: dequeuing {} files: {}", inos.size(), st.ToString());
+  Result<size_t> dequeued = co_await pool_.Run(DoneJob{&mdt_, &inos});
+  if (!dequeued.ok()) {
+    spdlog::error("mds: destroy worker: dequeuing {} files: {}", inos.size(),
+                  dequeued.status().ToString());
     pass->failed = true;
     co_return;
   }
-  queue_gauge_.Add(-static_cast<double>(inos.size()));
+  queue_gauge_.Add(-static_cast<double>(*dequeued));
 }
 
 Task<void> DestroyWorker::SendCall(OstCall* call) {

@@ -13,8 +13,8 @@
 // waits. A failed Destroy leaves the file queued. The whole queue is scanned at start, after a
 // pause once files failed or waited (retry, doubling after every scan that met such files, up
 // to 32 times retry; at once when an OST comes UP), and every idle_rescan; new items come from
-// the Mdt's hook (Mdt::SetDestroyQueuedHook) with their inode and are read by point reads, so
-// a burst of unlinks does not rescan the queue. The queue is in the store, so what a previous
+// the Mdt's hook (Mdt::SetDestroyQueuedHook) with their layouts, so a burst of unlinks neither
+// rescans nor reads the queue. The queue is in the store, so what a previous
 // run left is picked up at start.
 //
 // Metrics: weft_mds_destroy_queue (files queued: counted at start, then kept by the hook and
@@ -66,8 +66,8 @@ class DestroyWorker {
   void ApplyConfig(const mgs::GetConfigReply& config);
   // Starts draining the queue.
   void Start();
-  // Tells the worker that `ino` was queued (durably). Thread-safe.
-  void Wake(uint64_t ino);
+  // Tells the worker that `item` was queued (durably). Thread-safe.
+  void Wake(const DestroyItem& item);
   // Stops: waits for the Destroy calls in flight to return; the queue stays as it is.
   Task<void> Stop();
 
@@ -87,8 +87,8 @@ class DestroyWorker {
   Task<void> Run();
   // One pass over the whole queue, in batches.
   Task<Pass> DrainQueue();
-  // One pass over the items of `inos` still queued.
-  Task<Pass> DrainFresh(std::vector<uint64_t> inos);
+  // One pass over new items (the hook's; a scan may have finished some of them already).
+  Task<Pass> DrainFresh(std::vector<DestroyItem> items);
   // Destroys `items`, options_.batch files at a time.
   Task<void> Launch(std::vector<DestroyItem> items, Pass* pass);
   // The pause before the next scan after one that met failed or waiting files.
@@ -105,7 +105,7 @@ class DestroyWorker {
   BlockingPool& pool_;
   std::unique_ptr<rpc::RpcClient> client_;
   std::map<uint32_t, Ost> osts_;  // by OST index
-  std::vector<uint64_t> fresh_;   // inodes queued since the worker last looked
+  std::vector<DestroyItem> fresh_;  // files queued since the worker last looked
   Clock::time_point fresh_since_;  // when the first of fresh_ came
   Clock::time_point next_scan_;   // when to scan the whole queue next
   int backoff_ = 0;               // scans in a row that met failed or waiting files

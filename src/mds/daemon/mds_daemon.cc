@@ -121,7 +121,7 @@ Status StartBackground(EventLoop& loop, const MdsOptions& options, Parts& p) {
   wo.batch = static_cast<size_t>(options.destroy_batch);
   WEFT_ASSIGN_OR_RETURN(p.destroyer, DestroyWorker::Open(loop, wo, *p.mdt, p.pool));
   DestroyWorker* worker = p.destroyer.get();
-  p.mdt->SetDestroyQueuedHook([worker](uint64_t ino) { worker->Wake(ino); });
+  p.mdt->SetDestroyQueuedHook([worker](const DestroyItem& item) { worker->Wake(item); });
   p.destroyer->Start();
   ReplyTrimmer::Options to{static_cast<uint64_t>(options.reply_records_keep),
                            std::chrono::milliseconds(options.reply_trim_ms)};
