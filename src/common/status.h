@@ -41,6 +41,7 @@ namespace weft {
   X(kNotSupported, 11, EOPNOTSUPP, "operation not supported")                        \
   X(kOutOfRange, 12, ERANGE, "out of range")                                         \
   X(kBusy, 13, EBUSY, "busy")                                                        \
+  X(kWouldBlock, 14, EAGAIN, "would block")                                          \
   X(kConfigInvalid, 1000, EINVAL, "invalid configuration")                           \
   X(kConfigUnknownKey, 1001, EINVAL, "unknown configuration key")                    \
   X(kConfigParse, 1002, EINVAL, "configuration file does not parse")                 \

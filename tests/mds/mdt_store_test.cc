@@ -169,6 +169,47 @@ TEST(RocksMdtStoreTest, BulkLoadWithoutSyncKeepsEverythingAfterClose) {
   EXPECT_EQ(n, 100);
 }
 
+// What an event loop's reads rely on: with CacheOnlyReads a Get that would read a table from
+// the disk says kWouldBlock instead; from memory (memtable, or the block cache once read) it
+// answers. And SyncPending says whether a Sync would wait.
+TEST(RocksMdtStoreTest, CacheOnlyReadsSayWouldBlockInsteadOfReadingTheDisk) {
+  TempDir dir;
+  {
+    RocksMdtStore::Options options;
+    options.sync = false;  // closing flushes the memtables: the key ends up in a table only
+    auto store =
+        RocksMdtStore::Open(dir.path() + "/db", RocksMdtStore::OpenMode::kCreate, options);
+    ASSERT_TRUE(store.ok());
+    WriteBatch batch;
+    batch.Put(Family::kInodes, "on-disk", "v");
+    ASSERT_TRUE((*store)->Commit(batch).ok());
+  }
+  auto store = RocksMdtStore::Open(dir.path() + "/db", RocksMdtStore::OpenMode::kExisting);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  {
+    CacheOnlyReads cache_only;
+    EXPECT_EQ((*store)->Get(Family::kInodes, "on-disk").status().code(), StatusCode::kWouldBlock);
+  }
+  EXPECT_FALSE(CacheOnlyReads::Active());
+  EXPECT_EQ(*(*store)->Get(Family::kInodes, "on-disk"), "v");  // reads the table, caches it
+  {
+    CacheOnlyReads cache_only;
+    EXPECT_EQ(*(*store)->Get(Family::kInodes, "on-disk"), "v");
+  }
+
+  EXPECT_FALSE((*store)->SyncPending());
+  WriteBatch batch;
+  batch.Put(Family::kInodes, "in-memory", "w");
+  ASSERT_TRUE((*store)->Apply(batch).ok());
+  EXPECT_TRUE((*store)->SyncPending());
+  {
+    CacheOnlyReads cache_only;
+    EXPECT_EQ(*(*store)->Get(Family::kInodes, "in-memory"), "w");  // the memtable
+  }
+  ASSERT_TRUE((*store)->Sync().ok());
+  EXPECT_FALSE((*store)->SyncPending());
+}
+
 TEST(RocksMdtStoreTest, OpenExistingOfMissingDatabaseNamesThePath) {
   TempDir dir;
   auto store = RocksMdtStore::Open(dir.path() + "/nothing", RocksMdtStore::OpenMode::kExisting);

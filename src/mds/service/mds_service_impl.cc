@@ -50,6 +50,18 @@ struct ChangeJob {
   Result<Resp> operator()() const { return (mdt->*op)(*request, tag); }
 };
 
+// The operation with CacheOnlyReads (a function, not a lambda in the coroutine: see above).
+template <typename Req, typename Resp>
+Result<Resp> ReadFromMemory(Mdt& mdt, Result<Resp> (Mdt::*op)(const Req&), const Req& request) {
+  CacheOnlyReads cache_only;
+  return (mdt.*op)(request);
+}
+
+struct SyncJob {
+  Mdt* mdt;
+  Status operator()() const { return mdt->store().Sync(); }
+};
+
 struct RecordJob {
   Mdt* mdt;
   uint64_t client;
@@ -62,9 +74,22 @@ struct RecordJob {
 
 template <typename Req, typename Resp>
 Task<Result<Resp>> MdsServiceImpl::Read(rpc::ServerCall& call, Req request,
-                                        Result<Resp> (Mdt::*op)(const Req&)) {
+                                        Result<Resp> (Mdt::*op)(const Req&), bool on_loop) {
   WEFT_CO_RETURN_IF_ERROR(CheckRequest(request));
   ApplyRootSquash(squash_, call.peer_nid(), request.mutable_cred());
+  if (on_loop) {
+    // Answered here, without the hop to a pool thread and back, when memory holds the answer.
+    Result<Resp> reply = ReadFromMemory(mdt_, op, request);
+    if (reply.status().code() != StatusCode::kWouldBlock) {
+      // As ReadJob: what the read saw must be durable before a client learns of it. Checked
+      // after the read, so a batch applied meanwhile is covered; usually nothing is pending.
+      if (mdt_.store().SyncPending()) {
+        Status durable = co_await pool_.Run(SyncJob{&mdt_});
+        if (!durable.ok()) co_return durable;
+      }
+      co_return reply;
+    }
+  }
   Result<Resp> reply = co_await pool_.Run(ReadJob<Req, Resp>{&mdt_, op, &request});
   co_return reply;
 }
@@ -119,7 +144,12 @@ Task<void> MdsServiceImpl::Record(rpc::ServerCall& call, const Result<Resp>& rep
 // clang-format off
 #define WEFT_MDS_READ_(name, req, resp)                                                   \
   Task<Result<resp>> MdsServiceImpl::name(rpc::ServerCall& call, const req& request) {   \
-    return Read<req, resp>(call, request, &Mdt::name);                                     \
+    return Read<req, resp>(call, request, &Mdt::name, false);                              \
+  }
+// Reads of a few point lookups and no locks, tried on the loop first (Read says how).
+#define WEFT_MDS_LOOP_READ_(name, req, resp)                                              \
+  Task<Result<resp>> MdsServiceImpl::name(rpc::ServerCall& call, const req& request) {   \
+    return Read<req, resp>(call, request, &Mdt::name, true);                               \
   }
 #define WEFT_MDS_CHANGE_(name, req, resp)                                                 \
   Task<Result<resp>> MdsServiceImpl::name(rpc::ServerCall& call, const req& request) {   \
@@ -127,14 +157,14 @@ Task<void> MdsServiceImpl::Record(rpc::ServerCall& call, const Result<Resp>& rep
   }
 // clang-format on
 
-WEFT_MDS_READ_(Lookup, LookupRequest, AttrReply)
-WEFT_MDS_READ_(Getattr, GetattrRequest, AttrReply)
-WEFT_MDS_READ_(Readlink, ReadlinkRequest, ReadlinkReply)
+WEFT_MDS_LOOP_READ_(Lookup, LookupRequest, AttrReply)
+WEFT_MDS_LOOP_READ_(Getattr, GetattrRequest, AttrReply)
+WEFT_MDS_LOOP_READ_(Readlink, ReadlinkRequest, ReadlinkReply)
 WEFT_MDS_READ_(Readdir, ReaddirRequest, ReaddirReply)
 WEFT_MDS_READ_(Statfs, StatfsRequest, StatfsReply)
-WEFT_MDS_READ_(Getxattr, GetxattrRequest, GetxattrReply)
+WEFT_MDS_LOOP_READ_(Getxattr, GetxattrRequest, GetxattrReply)
 WEFT_MDS_READ_(Listxattr, ListxattrRequest, ListxattrReply)
-WEFT_MDS_READ_(Access, AccessRequest, EmptyReply)
+WEFT_MDS_LOOP_READ_(Access, AccessRequest, EmptyReply)
 WEFT_MDS_READ_(GetLayout, GetLayoutRequest, LayoutReply)
 
 WEFT_MDS_CHANGE_(Setattr, SetattrRequest, AttrReply)

@@ -1,6 +1,7 @@
 // MdsServiceImpl: the MDS's RPC handlers. Thin: each checks its request's shape, root-squashes
 // its credentials by the caller's NID, and runs the Mdt operation on the blocking pool (every
-// operation reads or writes RocksDB). A mutating call passes its (client id, request id) so
+// operation reads or writes RocksDB); except that lookup, getattr, getxattr, readlink and access
+// are answered on the loop when memtables and block cache hold what they read. A mutating call passes its (client id, request id) so
 // the Mdt records the reply in the same WriteBatch as the change; a failed mutating call has
 // its error recorded too, so that a resend gets the same answer.
 //
@@ -27,10 +28,11 @@ class MdsServiceImpl : public MdsService::Handler {
   WEFT_MDS_METHODS(WEFT_MDS_HANDLER_DECL_)
 
  private:
-  // A read: no reply record.
+  // A read: no reply record. With `on_loop` (point reads only: no scans, no locks, no system
+  // calls), tried on the loop first with CacheOnlyReads, and on the pool if that would block.
   template <typename Req, typename Resp>
   Task<Result<Resp>> Read(rpc::ServerCall& call, Req request,
-                          Result<Resp> (Mdt::*op)(const Req&));
+                          Result<Resp> (Mdt::*op)(const Req&), bool on_loop);
   // A change the Mdt records itself with the reply tag.
   template <typename Req, typename Resp>
   Task<Result<Resp>> Change(rpc::ServerCall& call, Req request,

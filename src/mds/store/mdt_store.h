@@ -45,6 +45,22 @@ class WriteBatch {
   std::vector<Op> ops_;
 };
 
+// Reads on an event loop must not wait for the disk. While a CacheOnlyReads lives on a thread,
+// that thread's Get answers from memory only (RocksDB's memtables and block cache) and returns
+// kWouldBlock where it would have read the disk; the caller then asks again from a thread that
+// may block. Stores that never read a disk ignore it. Scans are not covered: do not scan.
+class CacheOnlyReads {
+ public:
+  CacheOnlyReads();
+  ~CacheOnlyReads();
+  CacheOnlyReads(const CacheOnlyReads&) = delete;
+  CacheOnlyReads& operator=(const CacheOnlyReads&) = delete;
+  static bool Active();
+
+ private:
+  bool was_;
+};
+
 // Called for each key of a scan in order; returns false to stop the scan.
 using ScanVisitor = std::function<bool(std::string_view key, std::string_view value)>;
 
@@ -72,6 +88,9 @@ class MdtStore {
   // Returns ok once every batch applied before the call began is durable. Concurrent callers
   // share one log sync. Cheap when nothing is waiting to be synced.
   virtual Status Sync() = 0;
+  // True if Sync would have to wait: a batch applied before the call is not yet durable.
+  // Never blocks.
+  virtual bool SyncPending() = 0;
 };
 
 }  // namespace weft::mds

@@ -19,6 +19,7 @@ class MemoryMdtStore : public MdtStore {
   Status Commit(const WriteBatch& batch) override;
   Status Apply(const WriteBatch& batch) override { return Commit(batch); }
   Status Sync() override { return Status::Ok(); }
+  bool SyncPending() override { return false; }
 
  private:
   using Map = std::map<std::string, std::string, std::less<>>;

@@ -87,9 +87,11 @@ Status RocksMdtStore::Error(const char* what, const std::string& detail) const {
 
 Result<std::string> RocksMdtStore::Get(Family family, std::string_view key) {
   std::string value;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handles_[static_cast<int>(family)],
-                               ToSlice(key), &value);
+  rocksdb::ReadOptions read;
+  if (CacheOnlyReads::Active()) read.read_tier = rocksdb::kBlockCacheTier;
+  rocksdb::Status s = db_->Get(read, handles_[static_cast<int>(family)], ToSlice(key), &value);
   if (s.IsNotFound()) return Status(StatusCode::kNotFound, "no such key");
+  if (s.IsIncomplete()) return Status(StatusCode::kWouldBlock, "not in memory");
   if (!s.ok()) return Error("get", s.ToString());
   return value;
 }
@@ -183,6 +185,13 @@ void Wake(std::atomic<uint32_t>& state, uint32_t to) {
 // What must be synced: every batch applied so far. While an Apply is running, its batch may be
 // visible already without being counted in applied_seq_, so everything visible counts. Batches
 // Commit wrote with sync=true are durable already and never make a reader wait.
+bool RocksMdtStore::SyncPending() {
+  if (!options_.sync) return false;
+  uint64_t target =
+      applying_.load() > 0 ? db_->GetLatestSequenceNumber() : applied_seq_.load();
+  return synced_seq_.load() < target;
+}
+
 Status RocksMdtStore::Sync() {
   if (!options_.sync) return Status::Ok();
   uint64_t target =

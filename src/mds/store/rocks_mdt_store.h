@@ -55,6 +55,7 @@ class RocksMdtStore : public MdtStore {
   Status Commit(const WriteBatch& batch) override;
   Status Apply(const WriteBatch& batch) override;
   Status Sync() override;
+  bool SyncPending() override;
 
   const std::string& path() const { return path_; }
 
