@@ -16,7 +16,7 @@
 #include <sstream>
 #include <thread>
 
-#include "common/loopback_port.h"
+#include "testing/loopback_port.h"
 
 extern char** environ;
 

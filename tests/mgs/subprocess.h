@@ -19,7 +19,7 @@
 #include <thread>
 #include <vector>
 
-#include "common/loopback_port.h"
+#include "testing/loopback_port.h"
 
 extern char** environ;
 
@@ -37,7 +37,7 @@ inline std::string ReadFile(const std::string& path) {
   return s.str();
 }
 
-// A loopback port for a daemon the test starts (see common/loopback_port.h).
+// A loopback port for a daemon the test starts (see testing/loopback_port.h).
 inline uint16_t FreePort() { return ReserveLoopbackPort(); }
 
 // A child process whose stdout and stderr go to files. Killed with SIGKILL if still running

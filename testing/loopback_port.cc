@@ -1,4 +1,4 @@
-#include "common/loopback_port.h"
+#include "testing/loopback_port.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

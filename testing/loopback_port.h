@@ -1,4 +1,5 @@
-// Ports for daemons that tests and benchmarks start on loopback.
+// Ports for daemons that tests and benchmarks start on loopback. Test support, outside src/:
+// the sockets here only probe whether a port is free; no Weft traffic goes over them.
 #pragma once
 
 #include <cstdint>
