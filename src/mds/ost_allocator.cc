@@ -16,9 +16,13 @@ void RoundRobinOstAllocator::Update(std::vector<OstState> osts) {
     int64_t weight = std::max<int64_t>(1, static_cast<int64_t>(ost.bytes_free >> 20));
     slots.push_back({ost.index, weight, 0});
   }
-  std::lock_guard lock(mu_);
-  slots_ = std::move(slots);
-  known_ = std::move(known);
+  {
+    std::lock_guard lock(mu_);
+    slots_ = std::move(slots);
+    known_ = std::move(known);
+    updated_once_ = true;
+  }
+  updated_.notify_all();
 }
 
 bool RoundRobinOstAllocator::Knows(uint32_t index) {
@@ -40,7 +44,10 @@ size_t RoundRobinOstAllocator::PickStart() {
 
 Result<std::vector<uint32_t>> RoundRobinOstAllocator::Choose(int32_t stripe_count,
                                                             int32_t start_ost) {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
+  if (!updated_once_ && first_update_wait_.count() > 0) {
+    updated_.wait_for(lock, first_update_wait_, [this] { return updated_once_; });
+  }
   if (slots_.empty()) return Status(StatusCode::kNoSpace, "no active OSTs to place objects on");
   size_t count = slots_.size();
   if (stripe_count > 0) count = std::min(count, static_cast<size_t>(stripe_count));

@@ -3,6 +3,8 @@
 // Threading: Choose and Update may be called from any thread concurrently.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <vector>
@@ -37,6 +39,11 @@ class RoundRobinOstAllocator : public OstAllocator {
  public:
   // Replaces the known OSTs (e.g. after the MGS configuration or statfs changed).
   void Update(std::vector<OstState> osts);
+  // Until the first Update, Choose waits up to `wait` for it instead of answering kNoSpace:
+  // a restarted MDS serves before its first configuration from the MGS arrives, and a create
+  // in that window must not fail (the test bed's MDS-kill test saw ENOSPC there). Zero (the
+  // default) does not wait. Choose runs on the MDS's pool threads, which may block.
+  void WaitForFirstUpdate(std::chrono::milliseconds wait) { first_update_wait_ = wait; }
   Result<std::vector<uint32_t>> Choose(int32_t stripe_count, int32_t start_ost = -1) override;
   bool Knows(uint32_t index) override;
 
@@ -49,6 +56,9 @@ class RoundRobinOstAllocator : public OstAllocator {
   size_t PickStart();  // REQUIRES: mu_ held, slots_ not empty
 
   std::mutex mu_;
+  std::condition_variable updated_;
+  bool updated_once_ = false;  // guarded by mu_
+  std::chrono::milliseconds first_update_wait_{0};
   std::vector<Slot> slots_;  // active OSTs in index order; guarded by mu_
   std::vector<uint32_t> known_;  // every OST, active or not, in index order; guarded by mu_
 };

@@ -3,6 +3,7 @@
 
 #include <map>
 #include <set>
+#include <thread>
 
 #include "mdt_fixture.h"
 
@@ -246,6 +247,26 @@ TEST(OstAllocatorTest, RoundRobinSkipsInactiveAndCapsCount) {
   EXPECT_EQ(firsts.count(1), 0u);
   EXPECT_EQ(allocator.Choose(-1)->size(), 2u);
   EXPECT_EQ(allocator.Choose(8)->size(), 2u);
+}
+
+// A restarted MDS serves before its first configuration arrives: with WaitForFirstUpdate a
+// create in that window waits for it instead of failing with ENOSPC; after the first update
+// (or without the wait) none active is kNoSpace at once.
+TEST(OstAllocatorTest, ChooseWaitsForTheFirstConfiguration) {
+  RoundRobinOstAllocator allocator;
+  allocator.WaitForFirstUpdate(std::chrono::seconds(10));
+  std::thread config([&allocator] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    allocator.Update({{0, true, 1 << 30}, {1, true, 1 << 30}});
+  });
+  auto chosen = allocator.Choose(-1);
+  config.join();
+  ASSERT_TRUE(chosen.ok()) << chosen.status().ToString();
+  EXPECT_EQ(chosen->size(), 2u);
+  allocator.Update({{0, false, 1 << 30}});
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_CODE(allocator.Choose(1), kNoSpace);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
 }
 
 TEST(OstAllocatorTest, WeightedByFreeSpace) {

@@ -172,6 +172,8 @@ Task<int> ServeUntilSignal(EventLoop& loop, const MdsOptions& options, const Tar
     co_return 1;
   }
   Parts p(static_cast<size_t>(options.threads));
+  // Creates that come between serving and the first configuration from the MGS wait for it.
+  p.allocator.WaitForFirstUpdate(std::chrono::seconds(2));
   Result<std::unique_ptr<Mdt>> mdt =
       co_await p.pool.Run([&] { return OpenMdt(options.target, &p.allocator); });
   if (!mdt.ok()) {
