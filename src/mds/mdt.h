@@ -148,6 +148,7 @@ class Mdt {
 
  private:
   friend class Txn;
+  friend class DeferredSync;
   Mdt(std::unique_ptr<MdtStore> store, OstAllocator* allocator, MdtOptions options);
   Status Load();
   Status LoadReplySeq();

@@ -60,9 +60,32 @@ Status Txn::Apply(const ReplyTag* tag, const google::protobuf::MessageLite& repl
 
 // The log sync is shared with every operation waiting at the time (RocksMdtStore::Sync).
 Status Txn::Durable() {
+  if (DeferredSync* deferred = DeferredSync::Current()) {
+    deferred->needed_ = true;
+    if (destroy_queued_) deferred->destroys_.push_back(std::move(*destroy_queued_));
+    destroy_queued_.reset();
+    return Status::Ok();
+  }
   WEFT_RETURN_IF_ERROR(mdt_.store_->Sync());
   if (destroy_queued_) mdt_.NotifyDestroyQueued(*destroy_queued_);
   return Status::Ok();
+}
+
+namespace {
+thread_local DeferredSync* current_deferred = nullptr;
+}  // namespace
+
+DeferredSync::Scope::Scope(DeferredSync& deferred) : outer_(current_deferred) {
+  current_deferred = &deferred;
+}
+
+DeferredSync::Scope::~Scope() { current_deferred = outer_; }
+
+DeferredSync* DeferredSync::Current() { return current_deferred; }
+
+void DeferredSync::Finish() {
+  for (const DestroyItem& item : destroys_) mdt_.NotifyDestroyQueued(item);
+  destroys_.clear();
 }
 
 }  // namespace weft::mds

@@ -37,6 +37,7 @@ class Txn {
   // the reply record and counters and makes the batch visible; Durable (locks released)
   // returns once it is durable. The reply must not leave before Durable returns ok.
   Status Apply(const ReplyTag* tag, const google::protobuf::MessageLite& reply);
+  // Under a DeferredSync, notes the sync the reply must wait for instead of waiting.
   Status Durable();
 
  private:
@@ -44,6 +45,42 @@ class Txn {
   WriteBatch batch_;
   std::vector<std::pair<uint32_t, int64_t>> counts_;  // (stripe, delta)
   std::optional<DestroyItem> destroy_queued_;  // the file queued for destruction, if any
+};
+
+// A change whose reply waits for the log sync elsewhere, so that no thread sits in a futex per
+// operation (LogSyncer). While a DeferredSync::Scope is active on a thread, Txn::Durable does
+// not wait there: it notes in the DeferredSync that a sync is needed, and keeps the files it
+// would have announced as queued for destruction. The owner then waits for a sync that starts
+// after the change, and calls Finish before the reply leaves.
+class DeferredSync {
+ public:
+  explicit DeferredSync(Mdt& mdt) : mdt_(mdt) {}
+  DeferredSync(const DeferredSync&) = delete;
+  DeferredSync& operator=(const DeferredSync&) = delete;
+
+  // Makes `deferred` the thread's current one for the scope's life. Scopes nest.
+  class Scope {
+   public:
+    explicit Scope(DeferredSync& deferred);
+    ~Scope();
+    Scope(const Scope&) = delete;
+    Scope& operator=(const Scope&) = delete;
+
+   private:
+    DeferredSync* outer_;
+  };
+
+  static DeferredSync* Current();
+  // True if a batch applied under it waits for a sync.
+  bool needed() const { return needed_; }
+  // Once that sync is done (never before): announces the destroys queued under it.
+  void Finish();
+
+ private:
+  friend class Txn;
+  Mdt& mdt_;
+  bool needed_ = false;
+  std::vector<DestroyItem> destroys_;
 };
 
 }  // namespace weft::mds

@@ -79,9 +79,9 @@ void AddMdsKeys(ConfigRegistry& r, MdsOptions* o) {
   r.Add<std::string>("mds.listen", &o->listen, "127.0.0.1:9890@tcp",
                      "NID to serve on, HOST[:PORT]@NET (port 9890 when not given)", CheckListen);
   r.Add<int64_t>("mds.threads", &o->threads, 32,
-                 "Threads running metadata operations (RocksDB reads and synced writes); "
-                 "operations waiting for one log sync each hold a thread, so more threads "
-                 "let more of them share a sync",
+                 "Threads running metadata operations (RocksDB reads and writes; replies wait "
+                 "for the log sync on the mds-sync thread, not here); more threads let more "
+                 "operations wait for the disk at once",
                  CheckThreads);
   r.Add<int64_t>("mds.heartbeat_ms", &o->heartbeat_ms, 3000,
                  "Interval of heartbeats (with statfs space) to the MGS", CheckHeartbeat);

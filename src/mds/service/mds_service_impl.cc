@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "mds/service/request_checks.h"
+#include "mds/txn.h"
 #include "rpc.pb.h"
 
 namespace weft::mds {
@@ -41,13 +42,18 @@ struct ReadJob {
   }
 };
 
+// A change: applied here, made durable by the LogSyncer (Change waits for it).
 template <typename Req, typename Resp>
 struct ChangeJob {
   Mdt* mdt;
   Result<Resp> (Mdt::*op)(const Req&, const ReplyTag*);
   const Req* request;
   const ReplyTag* tag;
-  Result<Resp> operator()() const { return (mdt->*op)(*request, tag); }
+  DeferredSync* deferred;
+  Result<Resp> operator()() const {
+    DeferredSync::Scope scope(*deferred);
+    return (mdt->*op)(*request, tag);
+  }
 };
 
 // The operation with CacheOnlyReads (a function, not a lambda in the coroutine: see above).
@@ -105,7 +111,18 @@ Task<Result<Resp>> MdsServiceImpl::Change(rpc::ServerCall& call, Req request,
   }
   ApplyRootSquash(squash_, call.peer_nid(), request.mutable_cred());
   ReplyTag tag{call.client_id(), call.request_id()};
-  Result<Resp> reply = co_await pool_.Run(ChangeJob<Req, Resp>{&mdt_, op, &request, &tag});
+  DeferredSync deferred(mdt_);
+  Result<Resp> reply =
+      co_await pool_.Run(ChangeJob<Req, Resp>{&mdt_, op, &request, &tag, &deferred});
+  if (deferred.needed()) {
+    // The reply (and any error) leaves only once the change is durable.
+    Status durable = co_await syncer_.Synced();
+    if (durable.ok()) {
+      deferred.Finish();
+    } else {
+      reply = durable;
+    }
+  }
   if (reply.ok()) {
     call.MarkReplyRecorded();  // in the operation's own WriteBatch
   } else {

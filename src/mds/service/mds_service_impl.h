@@ -5,13 +5,15 @@
 // the Mdt records the reply in the same WriteBatch as the change; a failed mutating call has
 // its error recorded too, so that a resend gets the same answer.
 //
-// Threading: handlers run on the RPC server's loop; the Mdt work runs on pool threads.
+// Threading: handlers run on the RPC server's loop; the Mdt work runs on pool threads; a
+// change's reply waits for the log sync on the LogSyncer's thread.
 #pragma once
 
 #include "common/blocking_pool.h"
 #include "mds/mdt.h"
 #include "mds/mds_service.h"
 #include "mds/root_squash.h"
+#include "mds/service/log_syncer.h"
 #include "mds/service/mds_reply_store.h"
 
 namespace weft::mds {
@@ -23,7 +25,8 @@ class MdsServiceImpl : public MdsService::Handler {
  public:
   // REQUIRES: `mdt`, `pool` and `replies` (the server's reply store) outlive the handler.
   MdsServiceImpl(Mdt& mdt, BlockingPool& pool, MdtReplyStore& replies, RootSquash squash)
-      : mdt_(mdt), pool_(pool), replies_(replies), squash_(std::move(squash)) {}
+      : mdt_(mdt), pool_(pool), replies_(replies), squash_(std::move(squash)),
+        syncer_(mdt.store()) {}
 
   WEFT_MDS_METHODS(WEFT_MDS_HANDLER_DECL_)
 
@@ -50,6 +53,7 @@ class MdsServiceImpl : public MdsService::Handler {
   BlockingPool& pool_;
   MdtReplyStore& replies_;
   const RootSquash squash_;
+  LogSyncer syncer_;  // changes wait for durability here, not on a pool thread
 };
 
 #undef WEFT_MDS_HANDLER_DECL_

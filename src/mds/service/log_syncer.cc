@@ -1,0 +1,60 @@
+#include "mds/service/log_syncer.h"
+
+#include <pthread.h>
+
+namespace weft::mds {
+
+LogSyncer::LogSyncer(MdtStore& store) : store_(store) {
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "mds-sync");
+    Run();
+  });
+}
+
+LogSyncer::~LogSyncer() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  thread_.join();
+}
+
+void LogSyncer::Enqueue(Awaiter* awaiter) {
+  bool wake;
+  {
+    std::lock_guard lock(mu_);
+    wake = waiting_.empty();
+    waiting_.push_back(awaiter);
+  }
+  if (wake) cv_.notify_one();
+}
+
+// Every awaiter taken here enqueued itself after its batch was applied, so the Sync that starts
+// after taking them covers them all. Awaiters that come during the sync wait for the next one.
+void LogSyncer::Run() {
+  std::vector<Awaiter*> batch;
+  std::unique_lock lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [this] { return stopping_ || !waiting_.empty(); });
+    if (waiting_.empty()) return;  // stopping, and nothing left to sync
+    batch.swap(waiting_);
+    lock.unlock();
+    Status synced = store_.Sync();
+    for (Awaiter* a : batch) {
+      // The coroutine may resume, and free its awaiter, as soon as it is handed back.
+      EventLoop* loop = a->loop_;
+      std::coroutine_handle<> h = a->awaiter_;
+      a->status_ = synced;
+      if (loop != nullptr) {
+        loop->Resume(h);
+      } else {
+        h.resume();
+      }
+    }
+    batch.clear();
+    lock.lock();
+  }
+}
+
+}  // namespace weft::mds

@@ -1,0 +1,72 @@
+// LogSyncer: the MDS's replies that wait for the log sync wait here, off the pool.
+//
+// A change runs on a pool thread under a DeferredSync: it applies its batch, lets go of its
+// locks and returns, and the handler then awaits Synced() on the loop. One thread of the
+// syncer's own runs the store's group sync for every operation waiting at the time and resumes
+// them all; no pool thread sleeps through a sync, and a sync costs one wake-up of the syncer
+// rather than one per operation.
+//
+// Threading: Synced is awaited on an event loop (or any thread: it then resumes inline on the
+// syncer's thread). The store must outlive the syncer.
+#pragma once
+
+#include <condition_variable>
+#include <coroutine>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "common/event_loop.h"
+#include "common/status.h"
+#include "mds/store/mdt_store.h"
+
+namespace weft::mds {
+
+class LogSyncer {
+ public:
+  explicit LogSyncer(MdtStore& store);
+  // Finishes the syncs awaited so far, then joins the thread.
+  ~LogSyncer();
+  LogSyncer(const LogSyncer&) = delete;
+  LogSyncer& operator=(const LogSyncer&) = delete;
+
+  class Awaiter {
+   public:
+    explicit Awaiter(LogSyncer* syncer) : syncer_(syncer) {}
+    Awaiter(const Awaiter&) = delete;
+    Awaiter& operator=(const Awaiter&) = delete;
+
+    // Nothing to wait for when no batch applied so far awaits a sync.
+    bool await_ready() const { return !syncer_->store_.SyncPending(); }
+    void await_suspend(std::coroutine_handle<> awaiter) {
+      loop_ = EventLoop::Current();
+      awaiter_ = awaiter;
+      syncer_->Enqueue(this);
+    }
+    Status await_resume() { return std::move(status_); }
+
+   private:
+    friend class LogSyncer;
+    LogSyncer* syncer_;
+    EventLoop* loop_ = nullptr;
+    std::coroutine_handle<> awaiter_;
+    Status status_;
+  };
+
+  // `co_await syncer.Synced()`: returns once every batch applied before the call is durable
+  // (the status of the sync that made it so).
+  Awaiter Synced() { return Awaiter(this); }
+
+ private:
+  void Enqueue(Awaiter* awaiter);
+  void Run();
+
+  MdtStore& store_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Awaiter*> waiting_;  // guarded by mu_
+  bool stopping_ = false;          // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace weft::mds
