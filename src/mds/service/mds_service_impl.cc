@@ -23,26 +23,23 @@ rpc::RecordedReply ToRecord(const Result<Resp>& reply) {
   return rec;
 }
 
-// Pool jobs calling one Mdt operation. Plain structs, not lambdas: GCC 12 miscompiles a
-// capturing lambda inside these template coroutines (ASan saw the job read its captures from
-// the pool thread's stack, and the MDS answered nothing).
+// Pool jobs calling one Mdt operation, under a DeferredSync: the operation applies what it
+// changes and returns without waiting for the log sync; the handler waits for that on the
+// LogSyncer (Durable). Plain structs, not lambdas: GCC 12 miscompiles a capturing lambda inside
+// these template coroutines (ASan saw the job read its captures from the pool thread's stack,
+// and the MDS answered nothing).
 template <typename Req, typename Resp>
 struct ReadJob {
   Mdt* mdt;
   Result<Resp> (Mdt::*op)(const Req&);
   const Req* request;
+  DeferredSync* deferred;
   Result<Resp> operator()() const {
-    Result<Resp> reply = (mdt->*op)(*request);
-    // A read may see a change that an operation still running has applied but not yet synced
-    // (Txn::Apply): answer only once that is durable, so that no client learns of a change a
-    // crash could take back. Costs nothing when no sync is pending.
-    Status durable = mdt->store().Sync();
-    if (!durable.ok()) return durable;
-    return reply;
+    DeferredSync::Scope scope(*deferred);
+    return (mdt->*op)(*request);
   }
 };
 
-// A change: applied here, made durable by the LogSyncer (Change waits for it).
 template <typename Req, typename Resp>
 struct ChangeJob {
   Mdt* mdt;
@@ -63,11 +60,6 @@ Result<Resp> ReadFromMemory(Mdt& mdt, Result<Resp> (Mdt::*op)(const Req&), const
   return (mdt.*op)(request);
 }
 
-struct SyncJob {
-  Mdt* mdt;
-  Status operator()() const { return mdt->store().Sync(); }
-};
-
 struct RecordJob {
   Mdt* mdt;
   uint64_t client;
@@ -78,25 +70,30 @@ struct RecordJob {
 
 }  // namespace
 
+// Every reply waits here until what the operation changed, and what it read, is durable: a
+// read may see a change that another operation has applied but not yet synced (Txn::Apply), and
+// no client may learn of a change a crash could take back. Costs nothing when no sync is
+// pending. Then the destroys the operation queued are announced.
+Task<Status> MdsServiceImpl::Durable(DeferredSync& deferred) {
+  Status durable = co_await syncer_.Synced();
+  if (durable.ok()) deferred.Finish();
+  co_return durable;
+}
+
 template <typename Req, typename Resp>
 Task<Result<Resp>> MdsServiceImpl::Read(rpc::ServerCall& call, Req request,
                                         Result<Resp> (Mdt::*op)(const Req&), bool on_loop) {
   WEFT_CO_RETURN_IF_ERROR(CheckRequest(request));
   ApplyRootSquash(squash_, call.peer_nid(), request.mutable_cred());
-  if (on_loop) {
-    // Answered here, without the hop to a pool thread and back, when memory holds the answer.
-    Result<Resp> reply = ReadFromMemory(mdt_, op, request);
-    if (reply.status().code() != StatusCode::kWouldBlock) {
-      // As ReadJob: what the read saw must be durable before a client learns of it. Checked
-      // after the read, so a batch applied meanwhile is covered; usually nothing is pending.
-      if (mdt_.store().SyncPending()) {
-        Status durable = co_await pool_.Run(SyncJob{&mdt_});
-        if (!durable.ok()) co_return durable;
-      }
-      co_return reply;
-    }
+  DeferredSync deferred(mdt_);
+  Result<Resp> reply(Status(StatusCode::kWouldBlock, "not run"));
+  // Answered here, without the hop to a pool thread and back, when memory holds the answer.
+  if (on_loop) reply = ReadFromMemory(mdt_, op, request);
+  if (reply.status().code() == StatusCode::kWouldBlock) {
+    reply = co_await pool_.Run(ReadJob<Req, Resp>{&mdt_, op, &request, &deferred});
   }
-  Result<Resp> reply = co_await pool_.Run(ReadJob<Req, Resp>{&mdt_, op, &request});
+  Status durable = co_await Durable(deferred);
+  if (!durable.ok()) co_return durable;
   co_return reply;
 }
 
@@ -114,15 +111,9 @@ Task<Result<Resp>> MdsServiceImpl::Change(rpc::ServerCall& call, Req request,
   DeferredSync deferred(mdt_);
   Result<Resp> reply =
       co_await pool_.Run(ChangeJob<Req, Resp>{&mdt_, op, &request, &tag, &deferred});
-  if (deferred.needed()) {
-    // The reply (and any error) leaves only once the change is durable.
-    Status durable = co_await syncer_.Synced();
-    if (durable.ok()) {
-      deferred.Finish();
-    } else {
-      reply = durable;
-    }
-  }
+  // The reply, or the error of a failed sync, leaves only once the change is durable.
+  Status durable = co_await Durable(deferred);
+  if (!durable.ok()) reply = durable;
   if (reply.ok()) {
     call.MarkReplyRecorded();  // in the operation's own WriteBatch
   } else {
@@ -139,7 +130,10 @@ Task<Result<Resp>> MdsServiceImpl::ChangeThenRecordVolatile(rpc::ServerCall& cal
   Result<Resp> reply(checked.ok() ? Status(StatusCode::kInternal, "not run") : checked);
   if (checked.ok()) {
     ApplyRootSquash(squash_, call.peer_nid(), request.mutable_cred());
-    reply = co_await pool_.Run(ReadJob<Req, Resp>{&mdt_, op, &request});
+    DeferredSync deferred(mdt_);
+    reply = co_await pool_.Run(ReadJob<Req, Resp>{&mdt_, op, &request, &deferred});
+    Status durable = co_await Durable(deferred);
+    if (!durable.ok()) reply = durable;
   }
   replies_.RecordVolatile(call.client_id(), call.request_id(), ToRecord(reply));
   call.MarkReplyRecorded();

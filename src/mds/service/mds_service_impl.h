@@ -15,6 +15,7 @@
 #include "mds/root_squash.h"
 #include "mds/service/log_syncer.h"
 #include "mds/service/mds_reply_store.h"
+#include "mds/txn.h"
 
 namespace weft::mds {
 
@@ -45,6 +46,8 @@ class MdsServiceImpl : public MdsService::Handler {
   template <typename Req, typename Resp>
   Task<Result<Resp>> ChangeThenRecordVolatile(rpc::ServerCall& call, Req request,
                                               Result<Resp> (Mdt::*op)(const Req&));
+  // Waits until everything applied so far is durable (LogSyncer), then finishes `deferred`.
+  Task<Status> Durable(DeferredSync& deferred);
   // Records `reply` (or its error) for `call` on the pool, then marks the call recorded.
   template <typename Resp>
   Task<void> Record(rpc::ServerCall& call, const Result<Resp>& reply);
