@@ -252,6 +252,11 @@ Status Client::Ftruncate(const FileHandle& file, uint64_t size) {
   return impl_->Run(impl_->io->Ftruncate(*file, size));
 }
 
+Status Client::PunchHole(const FileHandle& file, uint64_t offset, uint64_t length) {
+  WEFT_RETURN_IF_ERROR(impl_->CheckMounted());
+  return impl_->Run(impl_->io->PunchHole(*file, offset, length));
+}
+
 Status Client::Close(const FileHandle& file) {
   WEFT_RETURN_IF_ERROR(impl_->CheckMounted());
   return impl_->Run(impl_->io->Close(file));

@@ -120,6 +120,10 @@ class Client {
   // whole. The file stays open.
   Status Flush(const FileHandle& file);
   Status Ftruncate(const FileHandle& file, uint64_t size);
+  // fallocate(PUNCH_HOLE | KEEP_SIZE): [offset, offset + length) of the file reads as zeros
+  // and gives its space on the OSTs back; the size does not change. kNotSupported if an OST's
+  // file system cannot punch holes (nothing is then changed on that OST).
+  Status PunchHole(const FileHandle& file, uint64_t offset, uint64_t length);
   // Reports the size written and ends the open. REQUIRES: not closed before.
   Status Close(const FileHandle& file);
   uint64_t FileIno(const FileHandle& file) const;

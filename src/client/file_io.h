@@ -96,6 +96,10 @@ class FileIo {
   Task<Status> FlushInode(const Credentials& cred, uint64_t ino);
   // ftruncate(2) with the opener's credentials. REQUIRES: open for writing.
   Task<Status> Ftruncate(File& file, uint64_t size);
+  // fallocate(PUNCH_HOLE | KEEP_SIZE) with the opener's credentials: the gathered writes are
+  // sent first (none may land in the hole later), then each object the range touches punches
+  // its part. REQUIRES: open for writing. (file_open.cc)
+  Task<Status> PunchHole(File& file, uint64_t offset, uint64_t length);
   // truncate(2): the size on the MDS, then the objects punched to their new sizes.
   Task<Status> Truncate(const Credentials& cred, uint64_t ino, uint64_t size);
   // The size this client has written but not yet reported, if any, replaces the MDS's.
@@ -124,6 +128,8 @@ class FileIo {
                         std::span<const char> data, WaitGroup* group);
   Task<void> SyncObjects(uint32_t ost_index, std::vector<oss::ObjectId> ids, WaitGroup* group);
   Task<void> PunchObject(uint32_t ost_index, oss::ObjectId id, uint64_t size, WaitGroup* group);
+  Task<void> PunchObjectHole(uint32_t ost_index, oss::ObjectId id, uint64_t offset,
+                             uint64_t length, WaitGroup* group);
 
   Cluster& cluster_;
   MetaClient& meta_;

@@ -199,6 +199,53 @@ Task<Status> FileIo::PunchObjects(const mds::Layout& layout, uint64_t size) {
   co_return co_await group.Wait();
 }
 
+Task<void> FileIo::PunchObjectHole(uint32_t ost_index, oss::ObjectId id, uint64_t offset,
+                                   uint64_t length, WaitGroup* group) {
+  Result<OstLink> ost = co_await cluster_.Ost(ost_index);
+  if (!ost.ok()) {
+    group->Done(ost.status());
+    co_return;
+  }
+  oss::PunchRequest punch;
+  punch.set_ost_index(ost_index);
+  *punch.mutable_object() = id;
+  punch.set_hole_offset(offset);
+  punch.set_hole_length(length);
+  co_await ost->slots->Acquire();
+  Status st = (co_await ost->stub.Punch(punch, cluster_.CallOptions())).status();
+  ost->slots->Release();
+  group->Done(st.WithContext("punching a hole in " + ObjectName(ost_index, id)));
+}
+
+// Object `stripe` holds the bytes of file range [a, b) at object offsets [f(a), f(b)), where
+// f(x) = ObjectSizeForFileSize(x): its bytes before file offset x.
+Task<Status> FileIo::PunchHole(File& file, uint64_t offset, uint64_t length) {
+  WEFT_CO_RETURN_IF_ERROR(CheckOpen(file, file.closed_));
+  WEFT_CO_RETURN_IF_ERROR(CheckWritable(file));
+  std::shared_ptr<InodeState> state = file.state;  // Flush may see the last close
+  WEFT_CO_RETURN_IF_ERROR(co_await Flush(*state));
+  const mds::Layout& layout = state->layout;
+  if (length == 0 || layout.objects_size() == 0 || layout.stripe_size() == 0) {
+    co_return Status::Ok();
+  }
+  uint64_t end = offset + std::min(length, UINT64_MAX - offset);
+  StripeGeometry g = GeometryOf(layout);
+  WaitGroup group(cluster_.loop());
+  DropAhead(file.ino());
+  for (uint32_t stripe = 0; stripe < g.stripe_count; ++stripe) {
+    uint64_t from = ObjectSizeForFileSize(g, stripe, offset);
+    uint64_t to = std::min(ObjectSizeForFileSize(g, stripe, end), oss::kMaxObjectOffset);
+    if (to <= from) continue;
+    state->unsynced.insert(stripe);  // an fsync makes the hole durable too
+    group.Add();
+    cluster_.loop().Spawn(PunchObjectHole(OstOf(layout, stripe), ObjectOf(layout, stripe), from,
+                                          to - from, &group));
+  }
+  Status punched = co_await group.Wait();
+  DropAhead(file.ino());  // and whatever was fetched while the objects were punched
+  co_return punched;
+}
+
 Task<Status> FileIo::Ftruncate(File& file, uint64_t size) {
   WEFT_CO_RETURN_IF_ERROR(CheckOpen(file, file.closed_));
   WEFT_CO_RETURN_IF_ERROR(CheckWritable(file));

@@ -61,6 +61,7 @@ Status ErrnoStatus(std::string_view what, int err) {
     case EAGAIN: code = StatusCode::kUnavailable; break;
     case ETIMEDOUT: code = StatusCode::kTimeout; break;
     case EBUSY: code = StatusCode::kBusy; break;
+    case EOPNOTSUPP: code = StatusCode::kNotSupported; break;
     default: break;
   }
   return Status(code, std::string(what) + ": " + std::strerror(err));

@@ -1,5 +1,6 @@
 #include "common/uring.h"
 
+#include <linux/falloc.h>
 #include <liburing.h>
 #include <spdlog/spdlog.h>
 #include <sys/eventfd.h>
@@ -36,6 +37,8 @@ const char* KindName(UringOp::Kind kind) {
       return "fsync";
     case UringOp::Kind::kFdatasync:
       return "fdatasync";
+    case UringOp::Kind::kPunchHole:
+      return "fallocate(PUNCH_HOLE)";
   }
   return "?";
 }
@@ -53,7 +56,7 @@ UringOp::UringOp(Uring* ring, Kind kind, int fd, void* buf, size_t len, uint64_t
       buf_index_(buf_index),
       fd_(fd),
       buf_(buf),
-      len_(static_cast<uint32_t>(std::min(len, kMaxTransfer))),
+      len_(kind == Kind::kPunchHole ? len : std::min(len, kMaxTransfer)),
       off_(off) {}
 
 bool UringOp::await_ready() noexcept {
@@ -78,17 +81,17 @@ bool UringOp::await_suspend(std::coroutine_handle<> awaiter) noexcept {
 void UringOp::Prepare(io_uring_sqe* sqe) {
   switch (kind_) {
     case Kind::kRead:
-      io_uring_prep_read(sqe, fd_, buf_, len_, off_);
+      io_uring_prep_read(sqe, fd_, buf_, static_cast<unsigned>(len_), off_);
       return;
     case Kind::kWrite:
-      io_uring_prep_write(sqe, fd_, buf_, len_, off_);
+      io_uring_prep_write(sqe, fd_, buf_, static_cast<unsigned>(len_), off_);
       return;
     case Kind::kReadFixed:
-      io_uring_prep_read_fixed(sqe, fd_, buf_, len_, off_, buf_index_);
+      io_uring_prep_read_fixed(sqe, fd_, buf_, static_cast<unsigned>(len_), off_, buf_index_);
       ++ring_->stats_.fixed_ops;
       return;
     case Kind::kWriteFixed:
-      io_uring_prep_write_fixed(sqe, fd_, buf_, len_, off_, buf_index_);
+      io_uring_prep_write_fixed(sqe, fd_, buf_, static_cast<unsigned>(len_), off_, buf_index_);
       ++ring_->stats_.fixed_ops;
       return;
     case Kind::kFsync:
@@ -96,6 +99,10 @@ void UringOp::Prepare(io_uring_sqe* sqe) {
       return;
     case Kind::kFdatasync:
       io_uring_prep_fsync(sqe, fd_, IORING_FSYNC_DATASYNC);
+      return;
+    case Kind::kPunchHole:
+      io_uring_prep_fallocate(sqe, fd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                              static_cast<off_t>(off_), static_cast<off_t>(len_));
       return;
   }
 }
@@ -263,6 +270,10 @@ UringTransfer Uring::WriteFixed(int fd, const void* buf, size_t len, uint64_t of
 UringSync Uring::Fsync(int fd, bool datasync) {
   auto kind = datasync ? UringOp::Kind::kFdatasync : UringOp::Kind::kFsync;
   return UringSync(this, kind, fd, nullptr, 0, 0, 0);
+}
+
+UringSync Uring::PunchHole(int fd, uint64_t off, uint64_t len) {
+  return UringSync(this, UringOp::Kind::kPunchHole, fd, nullptr, len, off, 0);
 }
 
 Task<Result<size_t>> Uring::ReadFull(int fd, void* buf, size_t len, uint64_t off) {

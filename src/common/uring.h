@@ -54,7 +54,15 @@ struct FixedBuffer {
 // The state of one io_uring op; the typed awaiters below add await_resume.
 class UringOp {
  public:
-  enum class Kind : uint8_t { kRead, kWrite, kReadFixed, kWriteFixed, kFsync, kFdatasync };
+  enum class Kind : uint8_t {
+    kRead,
+    kWrite,
+    kReadFixed,
+    kWriteFixed,
+    kFsync,
+    kFdatasync,
+    kPunchHole
+  };
 
   // Transfers longer than this are clamped (the kernel's own limit): a short count results.
   static constexpr size_t kMaxTransfer = 0x7ffff000;
@@ -86,7 +94,7 @@ class UringOp {
   int fd_;
   int32_t res_ = 0;
   void* buf_;
-  uint32_t len_;
+  uint64_t len_;  // transfers: at most kMaxTransfer
   uint64_t off_;
   std::coroutine_handle<> awaiter_;
 };
@@ -135,6 +143,9 @@ class Uring {
   UringTransfer WriteFixed(int fd, const void* buf, size_t len, uint64_t off, uint16_t buf_index);
   // fsync(2), or fdatasync(2) when `datasync`.
   UringSync Fsync(int fd, bool datasync = false);
+  // fallocate(2) with FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE: [off, off + len) gives its
+  // space back and reads as zeros; the file's size does not change.
+  UringSync PunchHole(int fd, uint64_t off, uint64_t len);
 
   // Reads until `len` bytes or end of file, requeueing short reads and -EAGAIN/-EINTR; returns
   // the bytes read (fewer than len only at end of file) or the first error.

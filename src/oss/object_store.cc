@@ -280,6 +280,18 @@ Task<Status> ObjectStore::Punch(ObjectKey key, uint64_t size) {
   co_return Status::Ok();
 }
 
+Task<Status> ObjectStore::PunchHole(ObjectKey key, uint64_t offset, uint64_t length) {
+  Result<ObjectRef> obj = Get(key, /*create=*/false);
+  if (obj.status().code() == StatusCode::kNotFound) co_return Status::Ok();  // all hole
+  WEFT_CO_RETURN_IF_ERROR(obj.status());
+  Status st = co_await EventLoop::Current()->uring().PunchHole((*obj)->fd, offset, length);
+  if (st.code() == StatusCode::kNotSupported) {
+    co_return st.WithContext("punching a hole in " + (*obj)->path +
+                             " (the OST's file system cannot)");
+  }
+  co_return st.WithContext("punching a hole in " + (*obj)->path);
+}
+
 Result<bool> ObjectStore::Destroy(ObjectKey key) {
   Forget(key);
   std::string path = ObjectPath(key);

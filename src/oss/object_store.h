@@ -89,6 +89,9 @@ class ObjectStore {
   Task<Status> Sync(ObjectKey key);
   // Sets the object's size, creating it if missing.
   Task<Status> Punch(ObjectKey key, uint64_t size);
+  // Deallocates [offset, offset + length) (it reads as zeros; the size stays), through the
+  // loop's ring. A missing object is Ok; kNotSupported if the file system cannot.
+  Task<Status> PunchHole(ObjectKey key, uint64_t offset, uint64_t length);
   // Removes the object; returns whether it existed.
   Result<bool> Destroy(ObjectKey key);
   // kNotFound for an object never written.

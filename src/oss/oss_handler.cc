@@ -99,6 +99,18 @@ Task<Result<SyncReply>> OssHandler::Sync(rpc::ServerCall&, const SyncRequest& re
 Task<Result<PunchReply>> OssHandler::Punch(rpc::ServerCall&, const PunchRequest& request) {
   WEFT_CO_ASSIGN_OR_RETURN(ObjectStore * store, Store(request.ost_index()));
   WEFT_CO_ASSIGN_OR_RETURN(ObjectKey key, Key(request.object(), request.has_object()));
+  if (request.hole_length() > 0) {
+    // Any length: a hole asks for no buffer, unlike a read or write.
+    if (request.hole_offset() > kMaxObjectOffset ||
+        request.hole_length() > kMaxObjectOffset - request.hole_offset()) {
+      co_return Status(StatusCode::kOutOfRange,
+                       "hole at offset " + std::to_string(request.hole_offset()) + " of " +
+                           std::to_string(request.hole_length()) + " bytes goes beyond 2^62");
+    }
+    WEFT_CO_RETURN_IF_ERROR(
+        co_await store->PunchHole(key, request.hole_offset(), request.hole_length()));
+    co_return PunchReply{};
+  }
   WEFT_CO_RETURN_IF_ERROR(CheckIoRange(request.size(), 0));
   WEFT_CO_RETURN_IF_ERROR(co_await store->Punch(key, request.size()));
   co_return PunchReply{};

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <cstdio>
 #include <cstring>
@@ -103,6 +104,24 @@ class WeftCluster {
       }
     }
     return found;
+  }
+
+  // The bytes the OSTs' file systems have allocated to the objects of inode `ino`.
+  uint64_t AllocatedBytesOf(uint64_t ino) const {
+    uint64_t bytes = 0;
+    char prefix[32];
+    std::snprintf(prefix, sizeof(prefix), "%lx.", static_cast<unsigned long>(ino));
+    for (uint32_t i = 0; i < kOsts; ++i) {
+      std::error_code ec;
+      for (const auto& e : std::filesystem::recursive_directory_iterator(OstDir(i) + "/objects", ec)) {
+        struct stat st;
+        if (e.path().filename().string().rfind(prefix, 0) == 0 &&
+            ::stat(e.path().c_str(), &st) == 0) {
+          bytes += static_cast<uint64_t>(st.st_blocks) * 512;
+        }
+      }
+    }
+    return bytes;
   }
 
   // Gives the root directory the layout of kStripeSize over all OSTs, and waits until the MDS

@@ -1,6 +1,7 @@
 #include "common/uring.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -161,6 +162,24 @@ TEST_F(UringTest, FsyncSucceeds) {
     co_return s;
   }(&loop().uring(), fd_));
   for (const Status& s : statuses) EXPECT_TRUE(s.ok()) << s.ToString();
+}
+
+TEST_F(UringTest, PunchHoleZeroesTheRangeAndKeepsTheSize) {
+  auto back = Run([](Uring* ring, int fd) -> Task<std::vector<char>> {
+    std::vector<char> buf = Pattern(4 * kBlock, 6);
+    std::vector<char> out(4 * kBlock, 'x');
+    if (!(co_await ring->WriteFull(fd, buf.data(), buf.size(), 0)).ok()) co_return std::vector<char>();
+    Status punched = co_await ring->PunchHole(fd, kBlock, 2 * kBlock);
+    if (!punched.ok()) co_return std::vector<char>();
+    if (!(co_await ring->ReadFull(fd, out.data(), out.size(), 0)).ok()) co_return std::vector<char>();
+    co_return out;
+  }(&loop().uring(), fd_));
+  std::vector<char> want = Pattern(4 * kBlock, 6);
+  std::fill(want.begin() + kBlock, want.begin() + 3 * kBlock, '\0');
+  EXPECT_EQ(back, want);
+  struct stat st;
+  ASSERT_EQ(fstat(fd_, &st), 0);
+  EXPECT_EQ(st.st_size, static_cast<off_t>(4 * kBlock));
 }
 
 TEST_F(UringTest, ErrorsNameTheOp) {

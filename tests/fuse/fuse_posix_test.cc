@@ -321,6 +321,59 @@ TEST_F(FuseTest, FallocateExtendsAndPunchesHoles) {
   close(fd);
 }
 
+// Holes are punched on the OSTs (their space comes back), across stripe boundaries; ZERO_RANGE
+// zeros and may extend; the modes Linux or Weft refuse are refused.
+TEST_F(FuseTest, PunchHoleGivesSpaceBackOnTheOstsAndZeroRangeExtends) {
+  std::string path = Path("holes");
+  int fd = open(path.c_str(), O_CREAT | O_RDWR, 0644);
+  ASSERT_GE(fd, 0);
+  constexpr size_t kSize = 1 << 20;  // four rounds of 64 KiB stripes over the four OSTs
+  std::string data(kSize, '7');
+  ASSERT_EQ(pwrite(fd, data.data(), kSize, 0), static_cast<ssize_t>(kSize));
+  ASSERT_EQ(fsync(fd), 0);
+  struct stat st;
+  ASSERT_EQ(fstat(fd, &st), 0);
+  uint64_t before = cluster_.AllocatedBytesOf(st.st_ino);
+  ASSERT_GE(before, kSize);
+  // 512 KiB from 64 KiB: two whole stripes of every object.
+  ASSERT_EQ(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 65536, 524288), 0)
+      << strerror(errno);
+  uint64_t after = cluster_.AllocatedBytesOf(st.st_ino);
+  EXPECT_LE(after + 524288, before) << "allocated " << before << " then " << after;
+  std::string got(kSize, 'x');
+  ASSERT_EQ(pread(fd, got.data(), kSize, 0), static_cast<ssize_t>(kSize));
+  std::string want = data;
+  std::fill(want.begin() + 65536, want.begin() + 65536 + 524288, '\0');
+  EXPECT_TRUE(got == want);
+  ASSERT_EQ(fstat(fd, &st), 0);
+  EXPECT_EQ(st.st_size, static_cast<off_t>(kSize));
+
+  // A gathered small write just before the punch must not land in the hole afterwards.
+  ASSERT_EQ(pwrite(fd, "abc", 3, 700000), 3);
+  ASSERT_EQ(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 699999, 10), 0);
+  char small[12];
+  ASSERT_EQ(pread(fd, small, sizeof small, 699998), 12);
+  EXPECT_EQ(std::string(small, 12), std::string("7") + std::string(10, '\0') + "7");
+
+  // ZERO_RANGE past the end extends the size, with KEEP_SIZE it does not.
+  ASSERT_EQ(fallocate(fd, FALLOC_FL_ZERO_RANGE, kSize - 100, 1000), 0) << strerror(errno);
+  ASSERT_EQ(fstat(fd, &st), 0);
+  EXPECT_EQ(st.st_size, static_cast<off_t>(kSize + 900));
+  ASSERT_EQ(pread(fd, got.data(), 1000, kSize - 100), 1000);
+  EXPECT_EQ(got.substr(0, 1000), std::string(1000, '\0'));
+  ASSERT_EQ(fallocate(fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, 0, 2 * kSize), 0);
+  ASSERT_EQ(fstat(fd, &st), 0);
+  EXPECT_EQ(st.st_size, static_cast<off_t>(kSize + 900));
+  ASSERT_EQ(pread(fd, got.data(), kSize, 0), static_cast<ssize_t>(kSize));
+  EXPECT_EQ(got, std::string(kSize, '\0'));
+
+  EXPECT_EQ(fallocate(fd, FALLOC_FL_PUNCH_HOLE, 0, 4096), -1);  // needs KEEP_SIZE, as on Linux
+  EXPECT_EQ(errno, EOPNOTSUPP);
+  EXPECT_EQ(fallocate(fd, FALLOC_FL_INSERT_RANGE, 0, 65536), -1);
+  EXPECT_EQ(errno, EOPNOTSUPP);
+  close(fd);
+}
+
 TEST_F(FuseTest, TwoMountsSeeEachOthersChangesAfterCloseAndReopen) {
   auto other = Mount("mnt2");
   ASSERT_TRUE(other != nullptr);

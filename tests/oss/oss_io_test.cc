@@ -151,6 +151,46 @@ TEST_F(OssIoTest, PunchDestroyGetAttrStatfs) {
   EXPECT_LE(fs->bytes_free(), fs->bytes_total());
 }
 
+// A hole: the range reads as zeros and its blocks are freed; the size stays; a missing object
+// stays missing; a hole past 2^62 is refused.
+TEST_F(OssIoTest, PunchWithAHoleDeallocatesTheRangeAndKeepsTheSize) {
+  oss::ObjectId id = Oid(11, 1);
+  std::string data = Pattern(5, 0, 1 << 20);
+  ASSERT_TRUE(Write(id, 0, data).ok());
+  ASSERT_TRUE(client_->Run(OssClient::SyncOne(client_->stub(), 0, id)).ok());
+  oss::GetAttrRequest g;
+  *g.mutable_object() = id;
+  auto before = client_->Run(client_->stub().GetAttr(g));
+  ASSERT_TRUE(before.ok());
+
+  oss::PunchRequest p;
+  *p.mutable_object() = id;
+  p.set_hole_offset(64 * 1024);
+  p.set_hole_length(512 * 1024);
+  auto punched = client_->Run(client_->stub().Punch(p));
+  ASSERT_TRUE(punched.ok()) << punched.status().ToString();
+  auto got = Read(id, 0, 1 << 20);
+  ASSERT_TRUE(got.ok());
+  std::string want = data;
+  std::fill(want.begin() + 64 * 1024, want.begin() + 576 * 1024, '\0');
+  EXPECT_TRUE(*got == want);
+  auto after = client_->Run(client_->stub().GetAttr(g));
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->size(), uint64_t{1} << 20);
+  EXPECT_LE(after->allocated_bytes() + 512 * 1024, before->allocated_bytes())
+      << "bytes allocated " << before->allocated_bytes() << " then " << after->allocated_bytes();
+
+  *p.mutable_object() = Oid(12, 0);  // never written
+  ASSERT_TRUE(client_->Run(client_->stub().Punch(p)).ok());
+  *g.mutable_object() = Oid(12, 0);
+  EXPECT_EQ(client_->Run(client_->stub().GetAttr(g)).status().code(), StatusCode::kNotFound);
+
+  *p.mutable_object() = id;
+  p.set_hole_offset((uint64_t{1} << 62) - 4096);
+  p.set_hole_length(8192);
+  EXPECT_EQ(client_->Run(client_->stub().Punch(p)).status().code(), StatusCode::kOutOfRange);
+}
+
 TEST_F(OssIoTest, MalformedRequestsGetErrors) {
   std::string data(16, 'x');
   // Wrong OST index.

@@ -377,9 +377,27 @@ void Fsync(fuse_req_t req, fuse_ino_t, int, fuse_file_info* fi) {
   ReplyStatus(req, ClientOf(req).Fsync(FileOf(fi)->file));
 }
 
+// [from, to) of the file reads as zeros: holes punched on the OSTs, or zeros written where an
+// OST's file system cannot punch.
+Status ZeroRange(client::Client& c, const FileHandle& file, uint64_t from, uint64_t to) {
+  Status punched = c.PunchHole(file, from, to - from);
+  if (punched.code() != StatusCode::kNotSupported) return punched;
+  static const std::vector<char> zeros(size_t{1} << 20, 0);
+  for (uint64_t at = from; at < to;) {
+    size_t n = static_cast<size_t>(std::min<uint64_t>(to - at, zeros.size()));
+    Result<size_t> w = c.Pwrite(file, zeros.data(), n, at);
+    if (!w.ok()) return w.status();
+    at += n;
+  }
+  return Status::Ok();
+}
+
 // fallocate: mode 0 extends the size (space on the OSTs is allocated as data arrives: Weft
-// does not reserve it); PUNCH_HOLE|KEEP_SIZE writes zeros over the part of the range inside
-// the file (the OSS has no range punch yet, so the zeros take space).
+// does not reserve it, so KEEP_SIZE alone has nothing to do). PUNCH_HOLE|KEEP_SIZE punches the
+// part of the range inside the file on the OSTs (Client::PunchHole); ZERO_RANGE does the same
+// and, without KEEP_SIZE, extends the size to the range's end. Where an OST's file system
+// cannot punch, zeros are written instead (they then take space). COLLAPSE_RANGE and
+// INSERT_RANGE are refused (EOPNOTSUPP), as by most network file systems.
 void Fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t length,
                fuse_file_info* fi) {
   Begin(req, FuseOp::kFallocate);
@@ -387,25 +405,25 @@ void Fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t len
   client::Client& c = ClientOf(req);
   const FileHandle& file = FileOf(fi)->file;
   uint64_t end = static_cast<uint64_t>(offset) + static_cast<uint64_t>(length);
-  if (mode == FALLOC_FL_KEEP_SIZE) return (void)fuse_reply_err(req, 0);
-  if (mode != 0 && mode != (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)) {
+  bool keep_size = (mode & FALLOC_FL_KEEP_SIZE) != 0;
+  int op = mode & ~FALLOC_FL_KEEP_SIZE;
+  if (op != 0 && op != FALLOC_FL_PUNCH_HOLE && op != FALLOC_FL_ZERO_RANGE) {
     return ReplyErrno(req, EOPNOTSUPP);
   }
+  if (op == FALLOC_FL_PUNCH_HOLE && !keep_size) return ReplyErrno(req, EOPNOTSUPP);  // as Linux
+  if (op == 0 && keep_size) return (void)fuse_reply_err(req, 0);
   Result<Inode> inode = c.Getattr(CallerOf(req), ino);
   if (!inode.ok()) return ReplyError(req, inode.status());
-  if (mode == 0) {
-    if (end <= inode->size()) return (void)fuse_reply_err(req, 0);
-    return ReplyStatus(req, c.Ftruncate(file, end));
+  if (op != 0) {
+    uint64_t inside = std::min(end, inode->size());
+    if (static_cast<uint64_t>(offset) < inside) {
+      Status zeroed = ZeroRange(c, file, static_cast<uint64_t>(offset), inside);
+      if (!zeroed.ok()) return ReplyError(req, zeroed);
+    }
+    if (op == FALLOC_FL_PUNCH_HOLE || keep_size) return (void)fuse_reply_err(req, 0);
   }
-  end = std::min(end, inode->size());
-  static const std::vector<char> zeros(size_t{1} << 20, 0);
-  for (uint64_t at = static_cast<uint64_t>(offset); at < end;) {
-    size_t n = static_cast<size_t>(std::min<uint64_t>(end - at, zeros.size()));
-    Result<size_t> w = c.Pwrite(file, zeros.data(), n, at);
-    if (!w.ok()) return ReplyError(req, w.status());
-    at += n;
-  }
-  fuse_reply_err(req, 0);
+  if (end <= inode->size()) return (void)fuse_reply_err(req, 0);
+  ReplyStatus(req, c.Ftruncate(file, end));
 }
 
 // --- directories ---
