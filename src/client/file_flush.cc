@@ -13,7 +13,7 @@ Task<Status> FileIo::FlushFile(File& file) {
   Status st = co_await Flush(state);
   if (!state.write_error.ok()) co_return std::exchange(state.write_error, Status());
   WEFT_CO_RETURN_IF_ERROR(st);
-  if (state.size_unreported) WEFT_CO_RETURN_IF_ERROR(co_await ReportSize(file.cred_, state));
+  if (Unreported(state)) WEFT_CO_RETURN_IF_ERROR(co_await ReportSize(file.cred_, state));
   co_return Status::Ok();
 }
 
@@ -22,7 +22,7 @@ Task<Status> FileIo::FlushInode(const Credentials& cred, uint64_t ino) {
   if (it == open_.end()) co_return Status::Ok();
   std::shared_ptr<InodeState> state = it->second;  // held across the awaits
   WEFT_CO_RETURN_IF_ERROR(co_await Flush(*state));
-  if (state->size_unreported) WEFT_CO_RETURN_IF_ERROR(co_await ReportSize(cred, *state));
+  if (Unreported(*state)) WEFT_CO_RETURN_IF_ERROR(co_await ReportSize(cred, *state));
   co_return Status::Ok();
 }
 

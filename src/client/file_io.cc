@@ -166,6 +166,7 @@ Task<Result<size_t>> FileIo::Pwrite(File& file, const char* buf, size_t len, uin
   } else {
     WEFT_CO_RETURN_IF_ERROR(co_await WriteStriped(state, buf, len, offset));
   }
+  ++state.writes;
   if (offset + len > state.size) {
     state.size = offset + len;
     state.size_unreported = true;
@@ -212,7 +213,7 @@ Task<Status> FileIo::Fsync(File& file) {
     state.unsynced.insert(syncing.begin(), syncing.end());
     co_return st;
   }
-  if (state.size_unreported) WEFT_CO_RETURN_IF_ERROR(co_await ReportSize(file.cred_, state));
+  if (Unreported(state)) WEFT_CO_RETURN_IF_ERROR(co_await ReportSize(file.cred_, state));
   co_return Status::Ok();
 }
 

@@ -30,6 +30,10 @@ struct InodeState {
   mds::Layout layout;
   uint64_t size = 0;         // the size as this client sees it (MDS's at open, plus writes)
   bool size_unreported = false;  // written past the size the MDS has: report it
+  // Writes (and punched holes) so far, and how many of them the MDS has heard of: a report
+  // moves mtime to the time of the writes, as write(2) does (Unreported).
+  uint64_t writes = 0;
+  uint64_t writes_reported = 0;
   std::set<uint32_t> unsynced;   // stripes written since the last OSS Sync
   // Readahead: bytes [ra_offset, ra_offset + ra_data.size()) of the file, and where the last
   // read ended (a read starting there is sequential).
@@ -46,6 +50,12 @@ struct InodeState {
   Status write_error;  // a gathered write that failed, for the next fsync or close
   int opens = 0;
 };
+
+// True if the MDS has yet to hear of this client's writes: a size past its own, or data
+// written (for mtime).
+inline bool Unreported(const InodeState& state) {
+  return state.size_unreported || state.writes != state.writes_reported;
+}
 
 // An open file. Created by FileIo::Open/Create, ended by FileIo::Close.
 class File {
@@ -120,7 +130,8 @@ class FileIo {
   Task<Result<Inode>> MdsOpen(const Credentials& cred, uint64_t ino, uint32_t flags);
   Task<Result<Inode>> TruncateAtOpen(const Credentials& cred, Inode inode, uint32_t flags);
   // MDS Close of one open, with the size to record if not null.
-  Task<Status> MdsClose(const Credentials& cred, uint64_t ino, const uint64_t* size);
+  Task<Status> MdsClose(const Credentials& cred, uint64_t ino, const uint64_t* size,
+                        bool data_written);
   Task<Status> ReportSize(const Credentials& cred, InodeState& state);
   Task<void> ReadPiece(OstLink ost, uint32_t ost_index, oss::ObjectId id, uint64_t offset,
                        std::span<char> out, WaitGroup* group);

@@ -127,20 +127,27 @@ Task<Status> FileIo::Close(FileHandle file) {
   // The MDS Close ends this open in any case; it carries the size if this client wrote past
   // the MDS's (largest wins at the MDS).
   uint64_t size = state.size;
-  bool report = st.ok() && state.size_unreported;
-  Status closed = co_await MdsClose(file->cred_, state.ino, report ? &size : nullptr);
-  if (closed.ok() && report && state.size == size) state.size_unreported = false;
+  uint64_t writes = state.writes;
+  bool report = st.ok() && Unreported(state);
+  Status closed = co_await MdsClose(file->cred_, state.ino, report ? &size : nullptr,
+                                    report && writes != state.writes_reported);
+  if (closed.ok() && report) {
+    if (state.size == size) state.size_unreported = false;
+    state.writes_reported = std::max(state.writes_reported, writes);
+  }
   if (st.ok()) st = closed;
   if (--state.opens == 0) open_.erase(state.ino);
   co_return st;
 }
 
-Task<Status> FileIo::MdsClose(const Credentials& cred, uint64_t ino, const uint64_t* size) {
+Task<Status> FileIo::MdsClose(const Credentials& cred, uint64_t ino, const uint64_t* size,
+                              bool data_written) {
   WEFT_CO_ASSIGN_OR_RETURN(mds::MdsService::Stub stub, cluster_.Mdt(ino));
   mds::CloseRequest r;
   FillCredentials(cred, r.mutable_cred());
   r.set_ino(ino);
   if (size != nullptr) r.set_size(*size);
+  r.set_data_written(data_written);
   co_return (co_await stub.Close(r, cluster_.CallOptions())).status();
 }
 
@@ -155,8 +162,12 @@ void FileIo::MergeLocalSize(Inode* inode) const {
 // after our writes is not undone by an older, larger report only if it came later: docs/client.md).
 Task<Status> FileIo::ReportSize(const Credentials& cred, InodeState& state) {
   uint64_t size = state.size;
-  WEFT_CO_RETURN_IF_ERROR((co_await meta_.ReportSize(cred, state.ino, size)).status());
+  uint64_t writes = state.writes;
+  WEFT_CO_RETURN_IF_ERROR(
+      (co_await meta_.ReportSize(cred, state.ino, size, writes != state.writes_reported))
+          .status());
   if (state.size == size) state.size_unreported = false;
+  state.writes_reported = std::max(state.writes_reported, writes);
   co_return Status::Ok();
 }
 
@@ -237,6 +248,7 @@ Task<Status> FileIo::PunchHole(File& file, uint64_t offset, uint64_t length) {
     uint64_t to = std::min(ObjectSizeForFileSize(g, stripe, end), oss::kMaxObjectOffset);
     if (to <= from) continue;
     state->unsynced.insert(stripe);  // an fsync makes the hole durable too
+    ++state->writes;                 // and moves mtime
     group.Add();
     cluster_.loop().Spawn(PunchObjectHole(OstOf(layout, stripe), ObjectOf(layout, stripe), from,
                                           to - from, &group));

@@ -62,11 +62,13 @@ Task<Result<Inode>> MetaClient::SetSize(const Credentials& cred, uint64_t ino, u
   co_return co_await SendSetattr(SetattrOf(cred, ino, attrs));
 }
 
-Task<Result<Inode>> MetaClient::ReportSize(const Credentials& cred, uint64_t ino, uint64_t size) {
+Task<Result<Inode>> MetaClient::ReportSize(const Credentials& cred, uint64_t ino, uint64_t size,
+                                           bool data_written) {
   SetAttrs attrs;
   attrs.size = size;
   mds::SetattrRequest r = SetattrOf(cred, ino, attrs);
   r.set_size_grow_only(true);
+  r.set_data_written(data_written);
   co_return co_await SendSetattr(r);
 }
 

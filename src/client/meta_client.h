@@ -25,8 +25,10 @@ class MetaClient {
   Task<Result<Inode>> Setattr(const Credentials& cred, uint64_t ino, const SetAttrs& attrs);
   Task<Result<Inode>> SetSize(const Credentials& cred, uint64_t ino, uint64_t size);
   // Reports a size this client's writes reached: the MDS raises the file's size to it, never
-  // lowers it, and writes nothing when it is not larger (SetattrRequest.size_grow_only).
-  Task<Result<Inode>> ReportSize(const Credentials& cred, uint64_t ino, uint64_t size);
+  // lowers it, and writes nothing when it is not larger (SetattrRequest.size_grow_only) unless
+  // `data_written`: then mtime and ctime become now, as write(2) sets them.
+  Task<Result<Inode>> ReportSize(const Credentials& cred, uint64_t ino, uint64_t size,
+                                 bool data_written);
   Task<Result<Inode>> Mknod(const Credentials& cred, uint64_t parent, const std::string& name,
                             uint32_t mode, uint32_t umask, uint64_t rdev);
   Task<Result<Inode>> Mkdir(const Credentials& cred, uint64_t parent, const std::string& name,

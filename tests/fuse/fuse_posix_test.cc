@@ -9,9 +9,11 @@
 #include <sys/xattr.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "fuse_fixture.h"
 
@@ -319,6 +321,35 @@ TEST_F(FuseTest, FallocateExtendsAndPunchesHoles) {
   EXPECT_EQ(fallocate(fd, FALLOC_FL_COLLAPSE_RANGE, 0, 65536), -1);
   EXPECT_EQ(errno, EOPNOTSUPP);
   close(fd);
+}
+
+// write(2) moves mtime and ctime even when it does not grow the file (an overwrite in place),
+// once the writer closes, flushes or fsyncs.
+TEST_F(FuseTest, AnOverwriteInPlaceMovesMtime) {
+  std::string path = Path("overwrite");
+  ASSERT_NO_FATAL_FAILURE(WriteAll(path, "hello world"));
+  struct stat before;
+  ASSERT_EQ(stat(path.c_str(), &before), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  int fd = open(path.c_str(), O_WRONLY);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(pwrite(fd, "J", 1, 0), 1);
+  ASSERT_EQ(fsync(fd), 0);
+  struct stat after;
+  ASSERT_EQ(fstat(fd, &after), 0);
+  EXPECT_EQ(after.st_size, before.st_size);
+  EXPECT_GT(after.st_mtim.tv_sec * 1000000000L + after.st_mtim.tv_nsec,
+            before.st_mtim.tv_sec * 1000000000L + before.st_mtim.tv_nsec);
+  EXPECT_GT(after.st_ctim.tv_sec * 1000000000L + after.st_ctim.tv_nsec,
+            before.st_ctim.tv_sec * 1000000000L + before.st_ctim.tv_nsec);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_EQ(pwrite(fd, "W", 1, 6), 1);
+  ASSERT_EQ(close(fd), 0);
+  struct stat closed;
+  ASSERT_EQ(stat(path.c_str(), &closed), 0);
+  EXPECT_GT(closed.st_mtim.tv_sec * 1000000000L + closed.st_mtim.tv_nsec,
+            after.st_mtim.tv_sec * 1000000000L + after.st_mtim.tv_nsec);
+  EXPECT_EQ(ReadAll(path), "Jello World");
 }
 
 // Holes are punched on the OSTs (their space comes back), across stripe boundaries; ZERO_RANGE

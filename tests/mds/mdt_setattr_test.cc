@@ -145,6 +145,49 @@ TYPED_TEST(SetattrTest, GrowOnlySizeReports) {
   EXPECT_CODE(this->h.mdt().Setattr(req), kPermissionDenied);  // a truncate still needs it
 }
 
+// A report of written data (data_written) moves mtime and ctime even when the size does not
+// grow, as write(2) does; it needs the file open (or write access) as a size report does, and a
+// non-root writer loses set-user-ID. Close carries the same.
+TYPED_TEST(SetattrTest, DataWrittenMovesMtimeWithoutGrowing) {
+  auto req = this->Req(this->owner);
+  req.set_size(4096);
+  req.set_mode(04755);
+  ASSERT_TRUE(this->h.mdt().Setattr(req).ok());
+  auto before = this->h.mdt().Setattr(this->Req(this->owner));
+  ASSERT_TRUE(before.ok());
+  req = this->Req(this->owner);
+  req.set_size(100);  // smaller: the size stays
+  req.set_size_grow_only(true);
+  req.set_data_written(true);
+  auto written = this->h.mdt().Setattr(req);
+  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  EXPECT_EQ(written->inode().size(), 4096u);
+  EXPECT_GT(written->inode().mtime_ns(), before->inode().mtime_ns());
+  EXPECT_EQ(written->inode().mtime_ns(), written->inode().ctime_ns());
+  EXPECT_EQ(written->inode().mode() & 07777, 0755u);  // the owner is not root
+  *req.mutable_cred() = this->other;
+  EXPECT_CODE(this->h.mdt().Setattr(req), kPermissionDenied);  // not open, no write access
+
+  OpenRequest open;
+  *open.mutable_cred() = this->owner;
+  open.set_ino(this->ino);
+  open.set_flags(O_WRONLY);
+  ASSERT_TRUE(this->h.mdt().Open(open).ok());
+  CloseRequest close;
+  *close.mutable_cred() = this->owner;
+  close.set_ino(this->ino);
+  close.set_size(10);
+  close.set_data_written(true);
+  ASSERT_TRUE(this->h.mdt().Close(close).ok());
+  GetattrRequest get;
+  *get.mutable_cred() = this->owner;
+  get.set_ino(this->ino);
+  auto after = this->h.mdt().Getattr(get);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->inode().size(), 4096u);
+  EXPECT_GT(after->inode().mtime_ns(), written->inode().mtime_ns());
+}
+
 TYPED_TEST(SetattrTest, UtimesRules) {
   auto req = this->Req(this->other);
   req.mutable_mtime()->set_how(TimeSet::SET);

@@ -1,7 +1,9 @@
-// close: one open fewer. Records the size the client reports (the largest wins); the last
-// close of an unlinked file drops it and queues its objects for destruction.
+// close: one open fewer. Records the size the client reports (the largest wins) and, if it
+// wrote, the time of the writes; the last close of an unlinked file drops it and queues its
+// objects for destruction.
 #include "mds/keys.h"
 #include "mds/mdt.h"
+#include "mds/ops/op_util.h"
 #include "mds/txn.h"
 
 namespace weft::mds {
@@ -14,9 +16,17 @@ Result<EmptyReply> Mdt::Close(const CloseRequest& req) {
   Txn txn(*this);
   if (count == 1 && inode.nlink() == 0) {
     WEFT_RETURN_IF_ERROR(DeleteInode(txn, inode));
-  } else if (req.has_size() && req.size() > inode.size()) {
-    inode.set_size(req.size());
-    if (req.has_blocks()) inode.set_blocks(std::max(inode.blocks(), req.blocks()));
+  } else if ((req.has_size() && req.size() > inode.size()) || req.data_written()) {
+    if (req.has_size() && req.size() > inode.size()) {
+      inode.set_size(req.size());
+      if (req.has_blocks()) inode.set_blocks(std::max(inode.blocks(), req.blocks()));
+    }
+    if (req.data_written()) {  // as write(2) does
+      int64_t now = NowNs();
+      inode.set_mtime_ns(now);
+      inode.set_ctime_ns(now);
+      if (!IsRoot(req.cred())) inode.set_mode(KillSuid(inode.mode()));
+    }
     txn.PutInode(inode);
   }
   if (!txn.batch().empty()) WEFT_RETURN_IF_ERROR(txn.Commit(nullptr, EmptyReply()));

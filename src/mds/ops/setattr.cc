@@ -44,10 +44,13 @@ Status ApplySize(const SetattrRequest& req, int64_t now, bool open, Inode* inode
   if (!req.has_size()) return Status::Ok();
   if (inode->type() == DIRECTORY) return Status(StatusCode::kIsDirectory, "truncate of a directory");
   if (inode->type() != REGULAR) return Status(StatusCode::kInvalidArgument, "truncate of a special file");
-  if (req.size_grow_only() && req.size() <= inode->size()) return Status::Ok();
+  bool resize = !req.size_grow_only() || req.size() > inode->size();
+  if (!resize && !req.data_written()) return Status::Ok();
   if (!(req.size_grow_only() && open)) WEFT_RETURN_IF_ERROR(CheckAccess(*inode, req.cred(), kMayWrite));
-  if (req.size() < inode->size()) inode->set_blocks(std::min(inode->blocks(), (req.size() + 511) / 512));
-  inode->set_size(req.size());
+  if (resize) {
+    if (req.size() < inode->size()) inode->set_blocks(std::min(inode->blocks(), (req.size() + 511) / 512));
+    inode->set_size(req.size());
+  }
   inode->set_mtime_ns(now);
   if (!IsRoot(req.cred())) inode->set_mode(KillSuid(inode->mode()));
   return Status::Ok();
@@ -78,8 +81,8 @@ Result<AttrReply> Mdt::Setattr(const SetattrRequest& req, const ReplyTag* tag) {
   bool only_size = !req.has_mode() && !req.has_uid() && !req.has_gid() &&
                    req.atime().how() == TimeSet::OMIT && req.mtime().how() == TimeSet::OMIT;
   // A size report that another client's larger one already covers: nothing to write or sync.
-  if (only_size && req.size_grow_only() && req.has_size() && req.size() <= inode.size() &&
-      inode.type() == REGULAR) {
+  if (only_size && req.size_grow_only() && !req.data_written() && req.has_size() &&
+      req.size() <= inode.size() && inode.type() == REGULAR) {
     AttrReply reply;
     *reply.mutable_inode() = std::move(inode);
     return reply;
