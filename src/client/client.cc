@@ -257,6 +257,12 @@ Status Client::PunchHole(const FileHandle& file, uint64_t offset, uint64_t lengt
   return impl_->Run(impl_->io->PunchHole(*file, offset, length));
 }
 
+Result<std::optional<uint64_t>> Client::Seek(const FileHandle& file, uint64_t offset,
+                                             bool hole) {
+  WEFT_RETURN_IF_ERROR(impl_->CheckMounted());
+  return impl_->Run(impl_->io->Seek(*file, offset, hole));
+}
+
 Status Client::Close(const FileHandle& file) {
   WEFT_RETURN_IF_ERROR(impl_->CheckMounted());
   return impl_->Run(impl_->io->Close(file));

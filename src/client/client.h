@@ -124,6 +124,9 @@ class Client {
   // and gives its space on the OSTs back; the size does not change. kNotSupported if an OST's
   // file system cannot punch holes (nothing is then changed on that OST).
   Status PunchHole(const FileHandle& file, uint64_t offset, uint64_t length);
+  // lseek(2) SEEK_DATA, or SEEK_HOLE if `hole`, from `offset`: where the next data (hole)
+  // starts; nothing if no data is at or after `offset` (ENXIO).
+  Result<std::optional<uint64_t>> Seek(const FileHandle& file, uint64_t offset, bool hole);
   // Reports the size written and ends the open. REQUIRES: not closed before.
   Status Close(const FileHandle& file);
   uint64_t FileIno(const FileHandle& file) const;

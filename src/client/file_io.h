@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <memory>
 #include <set>
 #include <span>
@@ -110,6 +111,10 @@ class FileIo {
   // sent first (none may land in the hole later), then each object the range touches punches
   // its part. REQUIRES: open for writing. (file_open.cc)
   Task<Status> PunchHole(File& file, uint64_t offset, uint64_t length);
+  // lseek(2) SEEK_DATA (or SEEK_HOLE if `hole`) from `offset`: the gathered writes sent, then
+  // every object asked where its next data (hole) is, the nearest mapped back to the file.
+  // Nothing when there is no data at or after `offset` (ENXIO). (file_open.cc)
+  Task<Result<std::optional<uint64_t>>> Seek(File& file, uint64_t offset, bool hole);
   // truncate(2): the size on the MDS, then the objects punched to their new sizes.
   Task<Status> Truncate(const Credentials& cred, uint64_t ino, uint64_t size);
   // The size this client has written but not yet reported, if any, replaces the MDS's.
@@ -141,6 +146,9 @@ class FileIo {
   Task<void> PunchObject(uint32_t ost_index, oss::ObjectId id, uint64_t size, WaitGroup* group);
   Task<void> PunchObjectHole(uint32_t ost_index, oss::ObjectId id, uint64_t offset,
                              uint64_t length, WaitGroup* group);
+  // One object's answer to a Seek: its object offset, or nothing (no data after).
+  Task<void> SeekObject(uint32_t ost_index, oss::ObjectId id, uint64_t offset, bool hole,
+                        std::optional<uint64_t>* answer, WaitGroup* group);
 
   Cluster& cluster_;
   MetaClient& meta_;

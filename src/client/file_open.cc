@@ -258,6 +258,59 @@ Task<Status> FileIo::PunchHole(File& file, uint64_t offset, uint64_t length) {
   co_return punched;
 }
 
+Task<void> FileIo::SeekObject(uint32_t ost_index, oss::ObjectId id, uint64_t offset, bool hole,
+                              std::optional<uint64_t>* answer, WaitGroup* group) {
+  Result<OstLink> ost = co_await cluster_.Ost(ost_index);
+  if (!ost.ok()) {
+    group->Done(ost.status());
+    co_return;
+  }
+  oss::SeekRequest seek;
+  seek.set_ost_index(ost_index);
+  *seek.mutable_object() = id;
+  seek.set_offset(offset);
+  seek.set_whence(hole ? oss::SeekRequest::HOLE : oss::SeekRequest::DATA);
+  co_await ost->slots->Acquire();
+  Result<oss::SeekReply> reply = co_await ost->stub.Seek(seek, cluster_.CallOptions());
+  ost->slots->Release();
+  if (reply.ok() && reply->found()) *answer = reply->offset();
+  group->Done(reply.status().WithContext("seeking in " + ObjectName(ost_index, id)));
+}
+
+// A file byte is data if its object's byte is: so the next data (hole) of the file is the
+// nearest, in file offsets, of the next data (hole) of each object from where `offset` falls
+// in it. Past the size everything is a hole.
+Task<Result<std::optional<uint64_t>>> FileIo::Seek(File& file, uint64_t offset, bool hole) {
+  WEFT_CO_RETURN_IF_ERROR(CheckOpen(file, file.closed_));
+  std::shared_ptr<InodeState> state = file.state;  // Flush may see the last close
+  WEFT_CO_RETURN_IF_ERROR(co_await Flush(*state));
+  WEFT_CO_ASSIGN_OR_RETURN(Inode inode, co_await meta_.Getattr(file.cred_, file.ino()));
+  MergeLocalSize(&inode);
+  uint64_t size = inode.size();
+  if (offset >= size) co_return std::optional<uint64_t>();
+  const mds::Layout& layout = state->layout;
+  if (layout.objects_size() == 0 || layout.stripe_size() == 0) {
+    co_return hole ? std::optional<uint64_t>(offset) : std::optional<uint64_t>();
+  }
+  StripeGeometry g = GeometryOf(layout);
+  std::vector<std::optional<uint64_t>> answers(g.stripe_count);
+  WaitGroup group(cluster_.loop());
+  for (uint32_t stripe = 0; stripe < g.stripe_count; ++stripe) {
+    group.Add();
+    cluster_.loop().Spawn(SeekObject(OstOf(layout, stripe), ObjectOf(layout, stripe),
+                                     ObjectSizeForFileSize(g, stripe, offset), hole,
+                                     &answers[stripe], &group));
+  }
+  WEFT_CO_RETURN_IF_ERROR(co_await group.Wait());
+  uint64_t best = UINT64_MAX;
+  for (uint32_t stripe = 0; stripe < g.stripe_count; ++stripe) {
+    if (answers[stripe]) best = std::min(best, FileOffsetOf(g, stripe, *answers[stripe]));
+  }
+  if (hole) co_return std::optional<uint64_t>(std::min(best, size));
+  if (best >= size) co_return std::optional<uint64_t>();
+  co_return std::optional<uint64_t>(best);
+}
+
 Task<Status> FileIo::Ftruncate(File& file, uint64_t size) {
   WEFT_CO_RETURN_IF_ERROR(CheckOpen(file, file.closed_));
   WEFT_CO_RETURN_IF_ERROR(CheckWritable(file));

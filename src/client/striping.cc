@@ -48,4 +48,9 @@ uint64_t ObjectSizeForFileSize(const StripeGeometry& g, uint32_t stripe, uint64_
   return full_rows * s + in_last;
 }
 
+uint64_t FileOffsetOf(const StripeGeometry& g, uint32_t stripe, uint64_t object_offset) {
+  const uint64_t s = g.stripe_size;
+  return (object_offset / s) * s * g.stripe_count + uint64_t{stripe} * s + object_offset % s;
+}
+
 }  // namespace weft::client

@@ -30,7 +30,11 @@ struct StripeGeometry {
 std::vector<StripePiece> SplitRange(const StripeGeometry& g, uint64_t offset, uint64_t length,
                                     uint64_t max_piece);
 
-// The size object `stripe` has when the file is `file_size` bytes long and fully written.
+// The size object `stripe` has when the file is `file_size` bytes long and fully written. Also:
+// the object offset of the first byte of the object at or after file offset `file_size`.
 uint64_t ObjectSizeForFileSize(const StripeGeometry& g, uint32_t stripe, uint64_t file_size);
+
+// The file offset of byte `object_offset` of object `stripe` (the inverse of the mapping above).
+uint64_t FileOffsetOf(const StripeGeometry& g, uint32_t stripe, uint64_t object_offset);
 
 }  // namespace weft::client

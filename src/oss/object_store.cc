@@ -292,6 +292,25 @@ Task<Status> ObjectStore::PunchHole(ObjectKey key, uint64_t offset, uint64_t len
   co_return st.WithContext("punching a hole in " + (*obj)->path);
 }
 
+Result<std::optional<uint64_t>> ObjectStore::Seek(ObjectKey key, uint64_t offset, bool hole) {
+  Result<ObjectRef> obj = Get(key, /*create=*/false);
+  if (obj.status().code() == StatusCode::kNotFound) {
+    if (hole) return std::optional<uint64_t>(offset);
+    return std::optional<uint64_t>();
+  }
+  if (!obj.ok()) return obj.status();
+  off_t at = ::lseek((*obj)->fd, static_cast<off_t>(offset), hole ? SEEK_HOLE : SEEK_DATA);
+  if (at < 0) {
+    // ENXIO: at or past the end (SEEK_HOLE: the end itself is the hole), or no data after.
+    if (errno == ENXIO) {
+      if (hole) return std::optional<uint64_t>(offset);
+      return std::optional<uint64_t>();
+    }
+    return ErrnoStatus("seeking in " + (*obj)->path, errno);
+  }
+  return std::optional<uint64_t>(static_cast<uint64_t>(at));
+}
+
 Result<bool> ObjectStore::Destroy(ObjectKey key) {
   Forget(key);
   std::string path = ObjectPath(key);

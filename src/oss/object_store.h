@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <list>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -92,6 +93,10 @@ class ObjectStore {
   // Deallocates [offset, offset + length) (it reads as zeros; the size stays), through the
   // loop's ring. A missing object is Ok; kNotSupported if the file system cannot.
   Task<Status> PunchHole(ObjectKey key, uint64_t offset, uint64_t length);
+  // lseek(2) SEEK_DATA (or SEEK_HOLE if `hole`) from `offset`: where the next data (hole)
+  // starts; nothing if no data follows. The end counts as a hole, a missing object is all hole.
+  // A system call on the loop, as ftruncate: io_uring has no lseek.
+  Result<std::optional<uint64_t>> Seek(ObjectKey key, uint64_t offset, bool hole);
   // Removes the object; returns whether it existed.
   Result<bool> Destroy(ObjectKey key);
   // kNotFound for an object never written.

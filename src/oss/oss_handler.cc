@@ -136,6 +136,24 @@ Task<Result<DestroyReply>> OssHandler::Destroy(rpc::ServerCall&, const DestroyRe
   co_return reply;
 }
 
+Task<Result<SeekReply>> OssHandler::Seek(rpc::ServerCall&, const SeekRequest& request) {
+  WEFT_CO_ASSIGN_OR_RETURN(ObjectStore * store, Store(request.ost_index()));
+  WEFT_CO_ASSIGN_OR_RETURN(ObjectKey key, Key(request.object(), request.has_object()));
+  if (request.whence() != SeekRequest::DATA && request.whence() != SeekRequest::HOLE) {
+    co_return Status(StatusCode::kInvalidArgument, "seek whence must be DATA or HOLE");
+  }
+  if (request.offset() > kMaxObjectOffset) {
+    co_return Status(StatusCode::kOutOfRange,
+                     "seek from offset " + std::to_string(request.offset()) + " beyond 2^62");
+  }
+  WEFT_CO_ASSIGN_OR_RETURN(std::optional<uint64_t> at,
+                           store->Seek(key, request.offset(), request.whence() == SeekRequest::HOLE));
+  SeekReply reply;
+  reply.set_found(at.has_value());
+  if (at) reply.set_offset(*at);
+  co_return reply;
+}
+
 Task<Result<GetAttrReply>> OssHandler::GetAttr(rpc::ServerCall&, const GetAttrRequest& request) {
   WEFT_CO_ASSIGN_OR_RETURN(ObjectStore * store, Store(request.ost_index()));
   WEFT_CO_ASSIGN_OR_RETURN(ObjectKey key, Key(request.object(), request.has_object()));

@@ -26,6 +26,7 @@ class OssHandler : public OssService::Handler {
                                      const DestroyRequest& request) override;
   Task<Result<GetAttrReply>> GetAttr(rpc::ServerCall& call,
                                      const GetAttrRequest& request) override;
+  Task<Result<SeekReply>> Seek(rpc::ServerCall& call, const SeekRequest& request) override;
   Task<Result<StatfsReply>> Statfs(rpc::ServerCall& call, const StatfsRequest& request) override;
 
  private:

@@ -26,7 +26,8 @@ constexpr uint64_t kMaxObjectOffset = uint64_t{1} << 62;
   M(4, Punch, PunchRequest, PunchReply, kMutating)            \
   M(5, Destroy, DestroyRequest, DestroyReply, kMutating)      \
   M(6, GetAttr, GetAttrRequest, GetAttrReply, kReadOnly)      \
-  M(7, Statfs, StatfsRequest, StatfsReply, kReadOnly)
+  M(7, Statfs, StatfsRequest, StatfsReply, kReadOnly)         \
+  M(8, Seek, SeekRequest, SeekReply, kReadOnly)
 
 WEFT_RPC_SERVICE(OssService, 3, "oss", WEFT_OSS_METHODS);
 

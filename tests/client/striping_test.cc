@@ -65,5 +65,15 @@ TEST(StripingTest, ObjectSizesMatchTheBytesEachObjectHolds) {
   }
 }
 
+TEST(StripingTest, FileOffsetOfInvertsLocate) {
+  for (uint32_t count = 1; count <= 4; ++count) {
+    StripeGeometry g{16, count};
+    for (uint64_t o = 0; o < 300; ++o) {
+      auto [stripe, object_offset] = Locate(g, o);
+      ASSERT_EQ(FileOffsetOf(g, stripe, object_offset), o) << "count " << count;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace weft::client

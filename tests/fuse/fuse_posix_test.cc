@@ -405,6 +405,37 @@ TEST_F(FuseTest, PunchHoleGivesSpaceBackOnTheOstsAndZeroRangeExtends) {
   close(fd);
 }
 
+// SEEK_DATA and SEEK_HOLE over a file striped on four OSTs: data in stripe 0 of object 0 and
+// in the second unit of object 1, holes between, the tail past the last object a hole.
+TEST_F(FuseTest, SeekDataAndSeekHoleFindTheStripesWritten) {
+  std::string path = Path("sparse");
+  int fd = open(path.c_str(), O_CREAT | O_RDWR, 0644);
+  ASSERT_GE(fd, 0);
+  std::string unit(65536, 'd');
+  ASSERT_EQ(pwrite(fd, unit.data(), unit.size(), 0), 65536);  // object 0, unit 0
+  constexpr off_t kSecond = 5 * 65536;                         // object 1, its second unit
+  ASSERT_EQ(pwrite(fd, "tail", 4, kSecond), 4);
+  ASSERT_EQ(ftruncate(fd, 1 << 20), 0);
+  EXPECT_EQ(lseek(fd, 0, SEEK_DATA), 0);
+  EXPECT_EQ(lseek(fd, 0, SEEK_HOLE), 65536);
+  EXPECT_EQ(lseek(fd, 65536, SEEK_DATA), kSecond);
+  off_t hole = lseek(fd, kSecond, SEEK_HOLE);  // the end of object 1, or of its block
+  EXPECT_GE(hole, kSecond + 4);
+  EXPECT_LE(hole, kSecond + 4096);
+  EXPECT_EQ(lseek(fd, kSecond + 4096, SEEK_DATA), -1);
+  EXPECT_EQ(errno, ENXIO);
+  EXPECT_EQ(lseek(fd, (1 << 20) - 1, SEEK_HOLE), (1 << 20) - 1);
+  EXPECT_EQ(lseek(fd, 1 << 20, SEEK_DATA), -1);
+  EXPECT_EQ(errno, ENXIO);
+  EXPECT_EQ(lseek(fd, 1 << 20, SEEK_HOLE), -1);
+  EXPECT_EQ(errno, ENXIO);
+  close(fd);
+  // cp --sparse=always keeps the holes and the bytes.
+  std::string out;
+  EXPECT_EQ(Shell("cp --sparse=always " + path + " " + path + ".copy", &out), 0) << out;
+  EXPECT_EQ(ReadAll(path + ".copy"), ReadAll(path));
+}
+
 TEST_F(FuseTest, TwoMountsSeeEachOthersChangesAfterCloseAndReopen) {
   auto other = Mount("mnt2");
   ASSERT_TRUE(other != nullptr);

@@ -191,6 +191,49 @@ TEST_F(OssIoTest, PunchWithAHoleDeallocatesTheRangeAndKeepsTheSize) {
   EXPECT_EQ(client_->Run(client_->stub().Punch(p)).status().code(), StatusCode::kOutOfRange);
 }
 
+// Seek: SEEK_DATA and SEEK_HOLE on a sparse object, the end as a hole, a missing object as all
+// hole, and a bad whence refused.
+TEST_F(OssIoTest, SeekFindsDataAndHoles) {
+  oss::ObjectId id = Oid(13, 0);
+  ASSERT_TRUE(Write(id, 0, Pattern(1, 0, 65536)).ok());
+  ASSERT_TRUE(Write(id, 1 << 20, Pattern(2, 0, 65536)).ok());
+  auto seek = [&](oss::ObjectId obj, uint64_t offset, oss::SeekRequest::Whence whence) {
+    oss::SeekRequest r;
+    *r.mutable_object() = obj;
+    r.set_offset(offset);
+    r.set_whence(whence);
+    return client_->Run(client_->stub().Seek(r));
+  };
+  auto at = seek(id, 0, oss::SeekRequest::DATA);
+  ASSERT_TRUE(at.ok()) << at.status().ToString();
+  EXPECT_TRUE(at->found());
+  EXPECT_EQ(at->offset(), 0u);
+  at = seek(id, 0, oss::SeekRequest::HOLE);
+  ASSERT_TRUE(at.ok());
+  EXPECT_EQ(at->offset(), 65536u);
+  at = seek(id, 65536, oss::SeekRequest::DATA);
+  ASSERT_TRUE(at.ok());
+  EXPECT_TRUE(at->found());
+  EXPECT_EQ(at->offset(), uint64_t{1} << 20);
+  at = seek(id, 1 << 20, oss::SeekRequest::HOLE);  // the end of the object
+  ASSERT_TRUE(at.ok());
+  EXPECT_EQ(at->offset(), (uint64_t{1} << 20) + 65536);
+  at = seek(id, (1 << 20) + 65536, oss::SeekRequest::DATA);
+  ASSERT_TRUE(at.ok());
+  EXPECT_FALSE(at->found());
+
+  at = seek(Oid(14, 0), 4096, oss::SeekRequest::DATA);  // never written
+  ASSERT_TRUE(at.ok());
+  EXPECT_FALSE(at->found());
+  at = seek(Oid(14, 0), 4096, oss::SeekRequest::HOLE);
+  ASSERT_TRUE(at.ok());
+  EXPECT_EQ(at->offset(), 4096u);
+  EXPECT_EQ(seek(id, 0, oss::SeekRequest::WHENCE_UNSPECIFIED).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(seek(id, ~uint64_t{0}, oss::SeekRequest::DATA).status().code(),
+            StatusCode::kOutOfRange);
+}
+
 TEST_F(OssIoTest, MalformedRequestsGetErrors) {
   std::string data(16, 'x');
   // Wrong OST index.

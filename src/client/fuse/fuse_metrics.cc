@@ -7,8 +7,8 @@ constexpr std::array<const char*, kFuseOps> kNames = {
     "lookup",    "getattr",   "setattr",     "readlink",    "mknod",      "mkdir",
     "unlink",    "rmdir",     "symlink",     "rename",      "link",       "access",
     "statfs",    "create",    "open",        "flush",       "release",    "fsync",
-    "fallocate", "opendir",   "readdir",     "readdirplus", "releasedir", "setxattr",
-    "getxattr",  "listxattr", "removexattr", "read",        "write"};
+    "fallocate", "lseek",     "opendir",     "readdir",     "readdirplus", "releasedir",
+    "setxattr",  "getxattr",  "listxattr",   "removexattr", "read",        "write"};
 
 bool IsData(FuseOp op) { return op == FuseOp::kRead || op == FuseOp::kWrite; }
 

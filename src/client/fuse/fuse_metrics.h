@@ -36,6 +36,7 @@ enum class FuseOp : uint8_t {
   kRelease,
   kFsync,
   kFallocate,
+  kLseek,
   kOpendir,
   kReaddir,
   kReaddirplus,

@@ -426,6 +426,20 @@ void Fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t len
   ReplyStatus(req, c.Ftruncate(file, end));
 }
 
+// lseek: the kernel asks only for SEEK_DATA and SEEK_HOLE (it moves the position itself for
+// the others); the objects on the OSTs say where their data and holes are (Client::Seek).
+void Lseek(fuse_req_t req, fuse_ino_t, off_t offset, int whence, fuse_file_info* fi) {
+  Begin(req, FuseOp::kLseek);
+  if (whence != SEEK_DATA && whence != SEEK_HOLE) return ReplyErrno(req, EINVAL);
+  if (offset < 0) return ReplyErrno(req, ENXIO);
+  Result<std::optional<uint64_t>> at = ClientOf(req).Seek(FileOf(fi)->file,
+                                                          static_cast<uint64_t>(offset),
+                                                          whence == SEEK_HOLE);
+  if (!at.ok()) return ReplyError(req, at.status());
+  if (!at->has_value()) return ReplyErrno(req, ENXIO);
+  fuse_reply_lseek(req, static_cast<off_t>(**at));
+}
+
 // --- directories ---
 
 void Opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
@@ -628,6 +642,7 @@ fuse_lowlevel_ops MakeOps() {
   ops.access = Access;
   ops.create = Create;
   ops.fallocate = Fallocate;
+  ops.lseek = Lseek;
   // No getlk/setlk/flock: the kernel keeps locks itself, local to this mount.
   return ops;
 }
