@@ -177,17 +177,10 @@ Task<Result<size_t>> FileIo::Pwrite(File& file, const char* buf, size_t len, uin
 
 Task<void> FileIo::SyncObjects(uint32_t ost_index, std::vector<oss::ObjectId> ids,
                                WaitGroup* group) {
-  Result<OstLink> ost = co_await cluster_.Ost(ost_index);
-  if (!ost.ok()) {
-    group->Done(ost.status());
-    co_return;
-  }
   oss::SyncRequest r;
-  r.set_ost_index(ost_index);
   for (oss::ObjectId& id : ids) *r.add_objects() = std::move(id);
-  co_await ost->slots->Acquire();
-  Result<oss::SyncReply> reply = co_await ost->stub.Sync(r, cluster_.CallOptions());
-  ost->slots->Release();
+  Result<oss::SyncReply> reply =
+      co_await CallOst(ost_index, std::move(r), &oss::OssService::Stub::Sync);
   group->Done(reply.status().WithContext("sync on OST " + std::to_string(ost_index)));
 }
 

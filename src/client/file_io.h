@@ -143,6 +143,12 @@ class FileIo {
   Task<void> WritePiece(OstLink ost, uint32_t ost_index, oss::ObjectId id, uint64_t offset,
                         std::span<const char> data, WaitGroup* group);
   Task<void> SyncObjects(uint32_t ost_index, std::vector<oss::ObjectId> ids, WaitGroup* group);
+  // One call of `method` to OST `ost_index` (its ost_index set here), in one of the OST's
+  // max_rpcs_in_flight slots.
+  template <typename Req, typename Resp>
+  Task<Result<Resp>> CallOst(uint32_t ost_index, Req request,
+                             Task<Result<Resp>> (oss::OssService::Stub::*method)(
+                                 const Req&, rpc::CallOptions));
   Task<void> PunchObject(uint32_t ost_index, oss::ObjectId id, uint64_t size, WaitGroup* group);
   Task<void> PunchObjectHole(uint32_t ost_index, oss::ObjectId id, uint64_t offset,
                              uint64_t length, WaitGroup* group);
@@ -154,5 +160,18 @@ class FileIo {
   MetaClient& meta_;
   std::map<uint64_t, std::shared_ptr<InodeState>> open_;
 };
+
+template <typename Req, typename Resp>
+Task<Result<Resp>> FileIo::CallOst(uint32_t ost_index, Req request,
+                                   Task<Result<Resp>> (oss::OssService::Stub::*method)(
+                                       const Req&, rpc::CallOptions)) {
+  Result<OstLink> ost = co_await cluster_.Ost(ost_index);
+  if (!ost.ok()) co_return ost.status();
+  request.set_ost_index(ost_index);
+  co_await ost->slots->Acquire();
+  Result<Resp> reply = co_await (ost->stub.*method)(request, cluster_.CallOptions());
+  ost->slots->Release();
+  co_return reply;
+}
 
 }  // namespace weft::client

@@ -212,20 +212,13 @@ Task<Status> FileIo::PunchObjects(const mds::Layout& layout, uint64_t size) {
 
 Task<void> FileIo::PunchObjectHole(uint32_t ost_index, oss::ObjectId id, uint64_t offset,
                                    uint64_t length, WaitGroup* group) {
-  Result<OstLink> ost = co_await cluster_.Ost(ost_index);
-  if (!ost.ok()) {
-    group->Done(ost.status());
-    co_return;
-  }
   oss::PunchRequest punch;
-  punch.set_ost_index(ost_index);
   *punch.mutable_object() = id;
   punch.set_hole_offset(offset);
   punch.set_hole_length(length);
-  co_await ost->slots->Acquire();
-  Status st = (co_await ost->stub.Punch(punch, cluster_.CallOptions())).status();
-  ost->slots->Release();
-  group->Done(st.WithContext("punching a hole in " + ObjectName(ost_index, id)));
+  Result<oss::PunchReply> punched =
+      co_await CallOst(ost_index, std::move(punch), &oss::OssService::Stub::Punch);
+  group->Done(punched.status().WithContext("punching a hole in " + ObjectName(ost_index, id)));
 }
 
 // Object `stripe` holds the bytes of file range [a, b) at object offsets [f(a), f(b)), where
@@ -260,19 +253,12 @@ Task<Status> FileIo::PunchHole(File& file, uint64_t offset, uint64_t length) {
 
 Task<void> FileIo::SeekObject(uint32_t ost_index, oss::ObjectId id, uint64_t offset, bool hole,
                               std::optional<uint64_t>* answer, WaitGroup* group) {
-  Result<OstLink> ost = co_await cluster_.Ost(ost_index);
-  if (!ost.ok()) {
-    group->Done(ost.status());
-    co_return;
-  }
   oss::SeekRequest seek;
-  seek.set_ost_index(ost_index);
   *seek.mutable_object() = id;
   seek.set_offset(offset);
   seek.set_whence(hole ? oss::SeekRequest::HOLE : oss::SeekRequest::DATA);
-  co_await ost->slots->Acquire();
-  Result<oss::SeekReply> reply = co_await ost->stub.Seek(seek, cluster_.CallOptions());
-  ost->slots->Release();
+  Result<oss::SeekReply> reply =
+      co_await CallOst(ost_index, std::move(seek), &oss::OssService::Stub::Seek);
   if (reply.ok() && reply->found()) *answer = reply->offset();
   group->Done(reply.status().WithContext("seeking in " + ObjectName(ost_index, id)));
 }
