@@ -2,6 +2,7 @@
 #include "common/timer_heap.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <spdlog/spdlog.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -143,10 +144,7 @@ void EventLoop::Impl::AddToEpoll(int fd, uint64_t tag) {
   }
 }
 
-std::chrono::microseconds DefaultLoopSpin() {
-  static const std::chrono::microseconds spin(std::thread::hardware_concurrency() >= 8 ? 20 : 0);
-  return spin;
-}
+std::chrono::microseconds DefaultLoopSpin() { return std::chrono::microseconds(50); }
 
 // ---- Running ----
 
@@ -169,7 +167,12 @@ void EventLoop::Impl::Run(EventLoop* self) {
       idle = true;
       idle_since = now;
     }
-    if (now - idle_since < options_.spin) continue;
+    if (now - idle_since < options_.spin) {
+      // Hand the core to any thread that is ready to run (event_loop.h, Options::spin); with
+      // none, this returns at once and the loop polls again.
+      sched_yield();
+      continue;
+    }
     Block();
     idle = false;
   }

@@ -36,17 +36,23 @@ class Uring;
 
 using Clock = std::chrono::steady_clock;
 
-// How long an idle loop polls before it blocks, unless told: 20 µs on a host with 8 or more
-// CPUs, none below. Spinning buys latency only with cores to spare: on 2 vCPUs the client's,
-// MDS's and OSS's loops spinning took the cores their pool threads and FUSE workers needed
-// (creates and unlinks through the mount ran 25-40% slower with 20 µs; docs/performance.md).
+// How long an idle loop polls before it blocks, unless told: 50 µs. A loop that blocks pays a
+// wake-up when its next message or completion arrives, and on a virtual machine whose vCPU
+// went idle that is an IPI and a return from the halt: about 40 µs on the 2-vCPU machines this
+// was measured on (a 64 B RPC round trip, two wake-ups, took 94-105 µs; polling, 20 µs).
+// Waiting work (the reply to a call, the next request of a client that just got one) mostly
+// arrives within tens of microseconds, so the loop polls that long first. It yields the core
+// between polls (sched_yield), so a spinning loop takes no CPU from threads that have work,
+// which a plain busy-poll did (on 2 vCPUs the client's, MDS's and OSS's busy-polling loops
+// slowed creates through the mount by 25-40%). docs/runtime.md, docs/performance.md.
 std::chrono::microseconds DefaultLoopSpin();
 
 class EventLoop {
  public:
   struct Options {
     std::string name = "loop";
-    // How long an idle loop polls before it blocks in epoll (latency vs. idle CPU).
+    // How long an idle loop polls, yielding the core between polls, before it blocks in epoll
+    // (wake-up latency vs. CPU burnt when there is nothing to do).
     std::chrono::microseconds spin = DefaultLoopSpin();
     // Submission queue entries of the loop's io_uring.
     unsigned uring_entries = 256;
