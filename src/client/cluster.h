@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "client/async_util.h"
+#include "common/async_util.h"
 #include "client/mount_source.h"
 #include "client/options.h"
 #include "common/rpc_client.h"

@@ -1,7 +1,7 @@
 // Client::TargetStatfs: statfs of every target, one by one, for `weft df`.
 #include <cstdio>
 
-#include "client/async_util.h"
+#include "common/async_util.h"
 #include "client/client_impl.h"
 #include "client/meta_client.h"
 

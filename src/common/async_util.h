@@ -1,6 +1,7 @@
-// Two small loop-thread-only synchronisation helpers for the client's coroutines:
+// Two small loop-thread-only synchronisation helpers for coroutines:
 //   - AsyncSemaphore: at most N holders (the RPCs in flight to one OST);
-//   - WaitGroup: a coroutine waits for every task it started (the pieces of one striped I/O).
+//   - WaitGroup: a coroutine waits for every task it started (the pieces of one striped I/O,
+//     the disk writes of one OSS Write whose data is still arriving).
 //
 // Thread-safety: loop-thread only; waiters are resumed through EventLoop::Resume, so a release
 // never runs another coroutine inside the caller's stack.
@@ -14,7 +15,7 @@
 #include "common/event_loop.h"
 #include "common/status.h"
 
-namespace weft::client {
+namespace weft {
 
 class AsyncSemaphore {
  public:
@@ -79,4 +80,4 @@ class WaitGroup {
   Status first_error_;
 };
 
-}  // namespace weft::client
+}  // namespace weft
