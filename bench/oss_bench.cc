@@ -2,7 +2,8 @@
 //
 //   oss_bench --dir /srv/bench-ost [--file-size-mib 256] [--seconds 2] [--runs 3]
 //             [--inflight 1,8,32] [--modes write-seq,read-seq,write-rand,read-rand]
-//             [--checksums=false] [--spin-us N]  (default: DefaultLoopSpin(), event_loop.h)
+//             [--checksums=false] [--stream-writes=false]
+//             [--spin-us N]  (default: DefaultLoopSpin(), event_loop.h)
 //
 // Serves the OST at --dir (formatting it as weft-OST0000 if it has no label) from an
 // in-process RpcServer on loopback, and drives it from a client on another thread: 1 MiB
@@ -39,6 +40,7 @@ struct Args {
   std::string inflight = "1,8,32";
   std::string modes = "write-seq,read-seq,write-rand,read-rand";
   bool checksums = true;
+  bool stream_writes = true;
   int64_t spin_us = DefaultLoopSpin().count();
 };
 
@@ -144,7 +146,9 @@ int Run(const Args& a) {
   oss::OssHandler handler;
   std::unique_ptr<rpc::RpcServer> server;
   Status st = RunOn(server_thread.loop(), [&]() -> Task<Status> {
-    WEFT_CO_ASSIGN_OR_RETURN(store, oss::ObjectStore::Open(a.dir));
+    oss::ObjectStore::Options so;
+    so.stream_writes = a.stream_writes;
+    WEFT_CO_ASSIGN_OR_RETURN(store, oss::ObjectStore::Open(a.dir, so));
     handler.AddStore(store.get());
     WEFT_CO_ASSIGN_OR_RETURN(server, rpc::RpcServer::Start(server_thread.loop(), {}));
     server->AddService(oss::OssService::Table(&handler));
@@ -228,6 +232,8 @@ int main(int argc, char** argv) {
   app.add_option("--inflight", a.inflight, "Calls in flight, comma separated");
   app.add_option("--modes", a.modes, "write-seq, read-seq, write-rand, read-rand");
   app.add_option("--checksums", a.checksums, "crc32c over every payload (true, false)");
+  app.add_option("--stream-writes", a.stream_writes,
+                 "Write 1 MiB payloads to disk piece by piece as they arrive (true, false)");
   app.add_option("--spin-us", a.spin_us, "How long an idle event loop polls before it sleeps");
   CLI11_PARSE(app, argc, argv);
   return weft::Run(a);

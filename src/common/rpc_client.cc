@@ -17,6 +17,7 @@ struct RpcClient::Pending {
   Header request{};
   std::string body;
   std::string_view inline_payload;
+  std::string piece_crcs;  // a checksummed bulk request's inline payload
   std::coroutine_handle<> waiter;
   int event = kNone;
   EventLoop::TimerId timer = 0;
@@ -170,7 +171,13 @@ Task<Result<std::string>> RpcClient::CallRaw(PeerId peer, uint16_t service, uint
   } else {
     p.inline_payload = std::string_view(options.send_payload.data(), options.send_payload.size());
   }
-  if (options_.checksums) {
+  if (options_.checksums && bulk.flag == kFlagBulkIn) {
+    // One crc32c per piece, so that the server can check each as it lands (rpc_wire.h).
+    h.flags |= kFlagCrc;
+    p.piece_crcs = PieceCrcs(options.send_payload);
+    p.inline_payload = p.piece_crcs;
+    h.payload_crc = Crc32c(p.piece_crcs.data(), p.piece_crcs.size());
+  } else if (options_.checksums) {
     h.flags |= kFlagCrc;
     h.payload_crc = Crc32c(options.send_payload.data(), options.send_payload.size());
   }

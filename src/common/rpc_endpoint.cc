@@ -50,6 +50,70 @@ bool FaultInjection::Take(std::atomic<int>& count) {
   return false;
 }
 
+// ---- PiecedPull ----
+
+PiecedPull::PiecedPull(EventLoop& loop, FaultInjection* faults, size_t count)
+    : loop_(loop), faults_(faults), pieces_(count), outstanding_(count) {}
+
+PiecedPull::~PiecedPull() {
+  if (outstanding_ != 0) {
+    spdlog::critical("rpc: a pull in pieces destroyed with {} reads in flight", outstanding_);
+    std::abort();  // the fabric would complete into freed memory
+  }
+}
+
+std::span<char> PiecedPull::piece(size_t i) const {
+  return std::span<char>(pieces_[i].data, pieces_[i].len);
+}
+
+void PiecedPull::Park(size_t i, std::coroutine_handle<> h) {
+  waiting_for_ = i;
+  waiter_ = h;
+}
+
+// Resumes through the loop, as RmaWait::Done does.
+void PiecedPull::Done(FabricOp* op, int err, size_t) {
+  Piece* p = reinterpret_cast<Piece*>(op);
+  PiecedPull* pull = p->parent;
+  size_t i = static_cast<size_t>(p - pull->pieces_.data());
+  p->err = err;
+  p->done = true;
+  if (err == 0 && i == pull->flip_piece_) {
+    p->data[p->len / 2] ^= 1;
+    ++pull->faults_->flipped;
+  }
+  --pull->outstanding_;
+  if (pull->waiter_ && (pull->waiting_for_ == i ||
+                        (pull->waiting_for_ == SIZE_MAX && pull->outstanding_ == 0))) {
+    pull->loop_.Resume(std::exchange(pull->waiter_, {}));
+  }
+}
+
+std::unique_ptr<PiecedPull> MessageEndpoint::PullInPieces(fi_addr_t peer, char* local,
+                                                          void* desc, size_t len,
+                                                          uint64_t remote_addr, uint64_t key,
+                                                          size_t piece) {
+  piece = std::max<size_t>(1, std::min({piece, kMaxRmaChunk, fabric_->max_rma_size()}));
+  size_t count = (len + piece - 1) / piece;
+  std::unique_ptr<PiecedPull> pull(new PiecedPull(loop_, faults_, count));
+  // Fault injection: one bit of the transfer's middle piece flipped, as Rma does.
+  if (faults_ != nullptr && count > 0 && FaultInjection::Take(faults_->flip_rma_read)) {
+    pull->flip_piece_ = count / 2;
+  }
+  for (size_t i = 0; i < count; ++i) {
+    PiecedPull::Piece& p = pull->pieces_[i];
+    p.op.on_complete = &PiecedPull::Done;
+    p.parent = pull.get();
+    p.data = local + i * piece;
+    p.len = std::min(piece, len - i * piece);
+  }
+  for (size_t i = 0; i < count; ++i) {
+    PiecedPull::Piece& p = pull->pieces_[i];
+    fabric_->PostRead(&p.op, peer, p.data, p.len, desc, remote_addr + i * piece, key);
+  }
+  return pull;
+}
+
 // ---- BulkBuffer ----
 
 BulkBuffer::BulkBuffer(MessageEndpoint* owner, size_t size_class, char* data, MemoryRegion* mr,

@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <coroutine>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -45,6 +46,64 @@ struct FaultInjection {
 };
 
 class MessageEndpoint;
+
+// A pull (fi_read) of a peer's buffer in pieces, all posted at once and each awaited on its
+// own, so that a server can work on the first piece while the others are still in flight.
+// REQUIRES: outlives its reads: co_await Drain() before destroying it. Loop-thread only.
+class PiecedPull {
+ public:
+  PiecedPull(const PiecedPull&) = delete;
+  PiecedPull& operator=(const PiecedPull&) = delete;
+  ~PiecedPull();
+
+  size_t count() const { return pieces_.size(); }
+  // Where piece `i` lands in the local buffer.
+  std::span<char> piece(size_t i) const;
+  // `co_await pull.Wait(i)`: once piece `i` has landed; 0 or the fi errno of its read.
+  auto Wait(size_t i) {
+    struct Awaiter {
+      PiecedPull* pull;
+      size_t i;
+      bool await_ready() const noexcept { return pull->pieces_[i].done; }
+      void await_suspend(std::coroutine_handle<> h) { pull->Park(i, h); }
+      int await_resume() const noexcept { return pull->pieces_[i].err; }
+    };
+    return Awaiter{this, i};
+  }
+  // `co_await pull.Drain()`: once every piece has landed or failed.
+  auto Drain() {
+    struct Awaiter {
+      PiecedPull* pull;
+      bool await_ready() const noexcept { return pull->outstanding_ == 0; }
+      void await_suspend(std::coroutine_handle<> h) { pull->Park(SIZE_MAX, h); }
+      void await_resume() const noexcept {}
+    };
+    return Awaiter{this};
+  }
+  bool drained() const { return outstanding_ == 0; }
+
+ private:
+  friend class MessageEndpoint;
+  struct Piece {
+    FabricOp op;  // first: the completion context
+    PiecedPull* parent = nullptr;
+    char* data = nullptr;
+    size_t len = 0;
+    bool done = false;
+    int err = 0;
+  };
+  PiecedPull(EventLoop& loop, FaultInjection* faults, size_t count);
+  void Park(size_t i, std::coroutine_handle<> h);
+  static void Done(FabricOp* op, int err, size_t);
+
+  EventLoop& loop_;
+  FaultInjection* faults_;
+  std::vector<Piece> pieces_;  // never resized once the reads are posted
+  size_t outstanding_ = 0;
+  size_t flip_piece_ = SIZE_MAX;  // fault injection: the piece that gets a bit flipped
+  size_t waiting_for_ = SIZE_MAX;
+  std::coroutine_handle<> waiter_;
+};
 
 // One registered message buffer of kMessageBufferSize bytes, used for a receive or a send.
 struct MessageBuffer {
@@ -127,6 +186,11 @@ class MessageEndpoint {
   // injection flips a bit in it for the duration).
   Task<Status> Rma(bool read, fi_addr_t peer, char* local, void* desc, size_t len,
                    uint64_t remote_addr, uint64_t key);
+
+  // Posts fi_reads of `len` bytes from the peer's buffer into `local`, in pieces of `piece`
+  // bytes (the last may be shorter; each within the provider's largest RMA), all at once.
+  std::unique_ptr<PiecedPull> PullInPieces(fi_addr_t peer, char* local, void* desc, size_t len,
+                                           uint64_t remote_addr, uint64_t key, size_t piece);
 
   // A registered, page-aligned buffer of at least `size` bytes.
   Result<BulkBuffer> AcquireBulk(size_t size);

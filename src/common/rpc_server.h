@@ -53,6 +53,18 @@ class ServerCall {
   // not recorded, and the client's resend runs it again).
   size_t request_payload_size() const;
   Task<Result<std::span<const char>>> RequestPayload();
+  // Whether the request payload waits in the client's buffer (larger than the inline threshold).
+  bool request_payload_is_bulk() const { return (header_.flags & kFlagBulkIn) != 0; }
+  // The bulk request payload piece by piece (kBulkCrcPiece bytes, the last may be shorter), all
+  // pulled at once, so that a handler can work on each piece as it lands while the rest are in
+  // flight (the OSS writes each to disk). Call until it returns an empty span, which means the
+  // whole payload arrived and passed. Each piece is checked against its own crc32c before it is
+  // handed out; one that fails ends the pull with kRpcBulkChecksum (counted and logged), and a
+  // later RequestPayload() pulls the payload whole again, retrying as it does. The pieces handed
+  // out before a failure are the client's bytes intact, but the call is not done: a handler
+  // acknowledges nothing before the empty span. REQUIRES: request_payload_is_bulk(), and no
+  // RequestPayload() before.
+  Task<Result<std::span<const char>>> NextRequestPiece();
   // Where RequestPayload's bytes lie in the loop's io_uring fixed buffers (ring nullptr: not
   // registered). Valid after RequestPayload succeeded.
   FixedBuffer request_payload_fixed() const;
@@ -73,7 +85,11 @@ class ServerCall {
   friend class RpcServer;
   bool crc_requested() const { return (header_.flags & kFlagCrc) != 0; }
   Status CheckInlineCrc() const;
+  // A checksummed bulk request's list of piece crcs, itself checked against payload_crc.
+  Status CheckPieceCrcList() const;
   Task<Status> PullBulk();
+  // Waits for the reads of a pull in pieces still in flight, and drops it.
+  Task<void> DropPull();
   // The inline response: payload at kPayloadAlign in the send buffer, header and body before.
   Status MoveInlinePayloadAfter(size_t body_len);
 
@@ -85,6 +101,9 @@ class ServerCall {
   FixedBuffer inline_fixed_;
   Clock::time_point deadline_;
   BulkBuffer request_bulk_;
+  bool request_bulk_ok_ = false;  // request_bulk_ holds the whole payload, checked
+  std::unique_ptr<PiecedPull> pull_;  // NextRequestPiece's reads
+  size_t next_piece_ = 0;
   BulkBuffer response_bulk_;
   MessageBuffer* response_msg_ = nullptr;  // the inline reply's send buffer, once asked for
   size_t response_offset_ = 0;             // of the inline payload in response_msg_
@@ -187,7 +206,8 @@ class RpcServer {
   void SendMessage(fi_addr_t peer, const Header& h, std::string_view body,
                    std::string_view payload);
   void OnSendError(fi_addr_t peer, int err);
-  void CountChecksumError(const ServerCall& call, size_t len, uint32_t got, int attempt);
+  void CountChecksumError(const ServerCall& call, size_t len, uint32_t got, uint32_t sent,
+                          int attempt);
 
   EventLoop& loop_;
   Options options_;

@@ -37,6 +37,22 @@ uint32_t Crc32c(const void* data, size_t len) {
   return ~crc;
 }
 
+std::string PieceCrcs(std::span<const char> payload) {
+  std::string out(BulkCrcPieces(payload.size()) * sizeof(uint32_t), '\0');
+  for (size_t i = 0; i * kBulkCrcPiece < payload.size(); ++i) {
+    size_t n = std::min(kBulkCrcPiece, payload.size() - i * kBulkCrcPiece);
+    uint32_t crc = Crc32c(payload.data() + i * kBulkCrcPiece, n);
+    std::memcpy(out.data() + i * sizeof(uint32_t), &crc, sizeof(crc));  // little endian hosts
+  }
+  return out;
+}
+
+uint32_t PieceCrcAt(std::string_view crcs, size_t i) {
+  uint32_t crc;
+  std::memcpy(&crc, crcs.data() + i * sizeof(uint32_t), sizeof(crc));
+  return crc;
+}
+
 Reject ParseMessage(const void* data, size_t len, MessageView* view) {
   if (len < sizeof(Header)) return Reject::kTruncated;
   Header& h = view->header;
@@ -53,6 +69,11 @@ Reject ParseMessage(const void* data, size_t len, MessageView* view) {
       uint64_t{sizeof(Header)} + h.addr_len + h.body_len + h.payload_pad + h.payload_len;
   if (want > len) return Reject::kTruncated;
   if (want < len) return Reject::kBadLengths;
+  // A bulk request's inline payload is its list of piece crcs, and only with kFlagCrc.
+  if (!(h.flags & kFlagReply) && (h.flags & kFlagBulkIn)) {
+    uint64_t crcs = (h.flags & kFlagCrc) ? BulkCrcPieces(h.bulk_len) * sizeof(uint32_t) : 0;
+    if (h.payload_len != crcs) return Reject::kBadLengths;
+  }
   const char* p = static_cast<const char*>(data) + sizeof(Header);
   view->address = std::string_view(p, h.addr_len);
   view->body = std::string_view(p + h.addr_len, h.body_len);

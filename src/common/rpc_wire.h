@@ -13,10 +13,16 @@
 // Integrity: with kFlagCrc, payload_crc is the crc32c of the message's payload, inline or bulk
 // (the bytes the bulk transfer moves). A request with kFlagCrc also asks for the reply's payload
 // to be checksummed. The receiver checks it (RequestPayload on the server, CallRaw on the client).
+// One exception: a request whose payload is bulk (kFlagBulkIn) with kFlagCrc carries, as its
+// inline payload, the crc32c of each kBulkCrcPiece piece of the bulk payload (uint32 little
+// endian, BulkCrcPieces(bulk_len) of them), and payload_crc is the crc32c of that list. A server
+// can so check each piece as it lands, and start on it (the OSS writes it to disk) while the rest
+// are still in flight. Without kFlagCrc a bulk request carries no inline payload.
 #pragma once
 
 #include <cstdint>
 #include <cstring>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -25,10 +31,17 @@
 namespace weft::rpc {
 
 constexpr uint32_t kMagic = 0x54464557;  // "WEFT"
-constexpr uint16_t kVersion = 1;
+constexpr uint16_t kVersion = 2;  // 2: piece crcs of bulk request payloads
 constexpr size_t kMaxAddressLen = 128;
 constexpr size_t kMaxBodyLen = 64 * 1024;
 constexpr size_t kPayloadAlign = 4096;
+// The piece of a bulk request payload that has a crc32c of its own (the last may be shorter).
+constexpr size_t kBulkCrcPiece = 256 * 1024;
+
+// How many kBulkCrcPiece pieces a bulk payload of `bulk_len` bytes has.
+constexpr uint64_t BulkCrcPieces(uint64_t bulk_len) {
+  return bulk_len / kBulkCrcPiece + (bulk_len % kBulkCrcPiece != 0 ? 1 : 0);
+}
 
 enum Flags : uint16_t {
   kFlagReply = 1 << 0,
@@ -94,6 +107,12 @@ Reject ParseMessage(const void* data, size_t len, MessageView* view);
 
 // The crc32c (Castagnoli, as iSCSI and ext4 use it) of `data`, hardware accelerated (ISA-L).
 uint32_t Crc32c(const void* data, size_t len);
+
+// The inline payload of a checksummed bulk request: the crc32c of each kBulkCrcPiece piece of
+// `payload`, uint32 little endian.
+std::string PieceCrcs(std::span<const char> payload);
+// Entry `i` of such a list. REQUIRES: i < crcs.size() / 4.
+uint32_t PieceCrcAt(std::string_view crcs, size_t i);
 
 // The padding WriteMessage puts before a payload: enough to start it on a kPayloadAlign
 // boundary when it is a whole number of 4 KiB blocks (which O_DIRECT could move), else none.

@@ -49,6 +49,10 @@ struct ObjectStore::OpenObject {
   int direct_fd = -1;
   bool direct_tried = false;
   bool dirent_unsynced = false;  // created since the last Sync: its directory entry is not yet durable
+  // Writes through this handle: running, and started in all (a write that fails undoes its
+  // growth only if no other ran beside it).
+  int writes_in_flight = 0;
+  uint64_t write_epoch = 0;
 };
 
 ObjectStore::ObjectStore(std::string dir, TargetLabel label, Options options)
@@ -107,7 +111,7 @@ std::string ObjectStore::ObjectPath(ObjectKey key) const {
   return dir_ + name;
 }
 
-Result<ObjectStore::ObjectRef> ObjectStore::Get(ObjectKey key, bool create) {
+Result<ObjectStore::ObjectRef> ObjectStore::Get(ObjectKey key, bool create, bool* created) {
   auto it = cache_.find(key);
   if (it != cache_.end()) {
     lru_.splice(lru_.begin(), lru_, it->second.lru);
@@ -128,6 +132,7 @@ Result<ObjectStore::ObjectRef> ObjectStore::Get(ObjectKey key, bool create) {
     }
     if (fd >= 0) {
       obj->dirent_unsynced = true;
+      if (created != nullptr) *created = true;
       objects_.fetch_add(1, std::memory_order_relaxed);
     } else if (errno == EEXIST) {
       fd = ::open(obj->path.c_str(), O_RDWR | O_CLOEXEC);
@@ -205,51 +210,99 @@ Task<Result<size_t>> ObjectStore::Read(ObjectKey key, uint64_t offset, std::span
   co_return done;
 }
 
-Task<Result<size_t>> ObjectStore::Write(ObjectKey key, uint64_t offset,
-                                        std::span<const char> data, FixedBuffer fixed) {
-  WEFT_CO_ASSIGN_OR_RETURN(ObjectRef obj, Get(key, /*create=*/true));
-  struct stat before;
-  if (::fstat(obj->fd, &before) != 0) co_return ErrnoStatus("fstat " + obj->path, errno);
+Task<Status> ObjectStore::WriteAt(OpenObject& obj, std::span<const char> data, uint64_t offset,
+                                  FixedBuffer fixed) {
   Uring& ring = EventLoop::Current()->uring();
   size_t done = 0;
-  Status failed;
   if (Aligned(offset) && Aligned(data.size()) && Aligned(data.data())) {
-    int dfd = DirectFd(*obj);
+    int dfd = DirectFd(obj);
     while (dfd >= 0 && done < data.size() && Aligned(done)) {
       Result<size_t> n = co_await DirectOp(ring, true, dfd, const_cast<char*>(data.data()) + done,
                                            data.size() - done, offset + done, fixed);
       if (!n.ok()) {
         if (n.status().code() == StatusCode::kUnavailable) continue;
         if (n.status().code() == StatusCode::kInvalidArgument) break;
-        failed = n.status();
-        break;
+        co_return n.status();
       }
       if (*n == 0) break;  // let the buffered path report why
       done += *n;
     }
   }
-  if (failed.ok() && done < data.size()) {
+  if (done < data.size()) {
     Result<size_t> n =
-        co_await ring.WriteFull(obj->fd, data.data() + done, data.size() - done, offset + done);
-    if (n.ok()) {
-      done += *n;
-    } else {
-      failed = n.status();
-    }
+        co_await ring.WriteFull(obj.fd, data.data() + done, data.size() - done, offset + done);
+    if (!n.ok()) co_return n.status();
   }
-  if (!failed.ok()) {
-    // Nothing of this write is acknowledged: undo any growth it caused.
-    struct stat after;
-    if (::fstat(obj->fd, &after) == 0 && after.st_size > before.st_size &&
-        static_cast<uint64_t>(before.st_size) <= offset) {
-      if (::ftruncate(obj->fd, before.st_size) != 0) {
-        failed = failed.WithContext("and truncating back failed: " +
-                                    std::string(std::strerror(errno)));
-      }
-    }
-    co_return failed;
+  co_return Status::Ok();
+}
+
+Result<ObjectStore::WriteStart> ObjectStore::BeginWrite(OpenObject& obj) {
+  struct stat before;
+  if (::fstat(obj.fd, &before) != 0) return ErrnoStatus("fstat " + obj.path, errno);
+  ++obj.writes_in_flight;
+  return WriteStart{before.st_size, ++obj.write_epoch, obj.writes_in_flight == 1};
+}
+
+Result<size_t> ObjectStore::EndWrite(ObjectKey key, OpenObject& obj, const WriteStart& start,
+                                     bool created, const Status& status, size_t count) {
+  --obj.writes_in_flight;
+  if (status.ok()) return count;
+  // Nothing of this write is acknowledged: undo the object it created or the growth it
+  // caused, unless another write has been at the object meanwhile (its bytes may be
+  // acknowledged).
+  if (!start.alone || obj.write_epoch != start.epoch) return status;
+  if (created) {
+    Result<bool> gone = Destroy(key);
+    if (!gone.ok()) return status.WithContext("and removing the object failed: " +
+                                              gone.status().message());
+    return status;
   }
-  co_return done;
+  struct stat after;
+  if (::fstat(obj.fd, &after) == 0 && after.st_size > start.size_before &&
+      ::ftruncate(obj.fd, start.size_before) != 0) {
+    return status.WithContext("and truncating back failed: " + std::string(std::strerror(errno)));
+  }
+  return status;
+}
+
+Task<Result<size_t>> ObjectStore::Write(ObjectKey key, uint64_t offset,
+                                        std::span<const char> data, FixedBuffer fixed) {
+  bool created = false;
+  WEFT_CO_ASSIGN_OR_RETURN(ObjectRef obj, Get(key, /*create=*/true, &created));
+  WEFT_CO_ASSIGN_OR_RETURN(WriteStart start, BeginWrite(*obj));
+  Status st = co_await WriteAt(*obj, data, offset, fixed);
+  co_return EndWrite(key, *obj, start, created, st, data.size());
+}
+
+Task<void> ObjectStore::WritePiece(ObjectRef obj, std::span<const char> data, uint64_t offset,
+                                   FixedBuffer fixed, WaitGroup* group) {
+  Status st = co_await WriteAt(*obj, data, offset, fixed);
+  group->Done(st);
+}
+
+Task<Result<size_t>> ObjectStore::WritePieces(ObjectKey key, uint64_t offset,
+                                              WriteSource& source) {
+  bool created = false;
+  WEFT_CO_ASSIGN_OR_RETURN(ObjectRef obj, Get(key, /*create=*/true, &created));
+  WEFT_CO_ASSIGN_OR_RETURN(WriteStart start, BeginWrite(*obj));
+  EventLoop& loop = *EventLoop::Current();
+  WaitGroup group(loop);
+  Status failed;
+  size_t done = 0;
+  for (;;) {
+    Result<std::span<const char>> piece = co_await source.Next();
+    if (!piece.ok()) {
+      failed = piece.status();
+      break;
+    }
+    if (piece->empty()) break;
+    group.Add();
+    loop.Spawn(WritePiece(obj, *piece, offset + done, source.fixed(), &group));
+    done += piece->size();
+  }
+  Status written = co_await group.Wait();
+  if (failed.ok()) failed = written;
+  co_return EndWrite(key, *obj, start, created, failed, done);
 }
 
 Task<Status> ObjectStore::Sync(ObjectKey key) {

@@ -27,6 +27,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "common/async_util.h"
 #include "common/status.h"
 #include "common/target_label.h"
 #include "common/task.h"
@@ -57,11 +58,25 @@ struct StoreSpace {
   uint64_t inodes_free = 0;
 };
 
+// The bytes of one write, handed over in order as they arrive: Next() gives the next piece, an
+// empty span after the last, or the error that ends the write. A piece stays valid until the
+// write returns.
+class WriteSource {
+ public:
+  virtual ~WriteSource() = default;
+  virtual Task<Result<std::span<const char>>> Next() = 0;
+  // Where the pieces lie in the loop's io_uring fixed buffers; valid after the first Next().
+  virtual FixedBuffer fixed() const = 0;
+};
+
 class ObjectStore {
  public:
   struct Options {
     size_t max_open_objects = 1024;
     bool use_direct_io = true;
+    // Bulk writes of at least 2 pieces (rpc::kBulkCrcPiece) go to disk piece by piece as they
+    // arrive, while the rest of the transfer is in flight (WritePieces); off: whole, then written.
+    bool stream_writes = true;
   };
 
   // Opens the OST at `dir`: reads its label (refusing an unformatted directory or one that is
@@ -76,6 +91,7 @@ class ObjectStore {
 
   const TargetLabel& label() const { return label_; }
   const std::string& dir() const { return dir_; }
+  bool stream_writes() const { return options_.stream_writes; }
 
   // Reads up to buf.size() bytes at `offset`; returns the count, short at end of object and 0
   // for an object never written. Holes read as zeros. `fixed`: where buf lies in the current
@@ -83,9 +99,16 @@ class ObjectStore {
   Task<Result<size_t>> Read(ObjectKey key, uint64_t offset, std::span<char> buf,
                             FixedBuffer fixed = {});
   // Writes all of `data` at `offset`, creating the object. kNoSpace when the disk is full; the
-  // object then keeps its earlier size.
+  // object then keeps its earlier size, and one this write created is removed (unless another
+  // write was at the object meanwhile: its bytes may be acknowledged).
   Task<Result<size_t>> Write(ObjectKey key, uint64_t offset, std::span<const char> data,
                              FixedBuffer fixed = {});
+  // Writes `source`'s bytes at `offset`, creating the object, each piece going to disk as soon
+  // as the source hands it over while the later ones are still arriving (a bulk transfer in
+  // flight). On an error, the source's or the disk's, nothing is acknowledged and the object
+  // keeps its earlier size (one this write created is removed), but pieces handed over before
+  // the error may have been stored.
+  Task<Result<size_t>> WritePieces(ObjectKey key, uint64_t offset, WriteSource& source);
   // fdatasync of the object (and of its directory entry when new). A missing object is Ok.
   Task<Status> Sync(ObjectKey key);
   // Sets the object's size, creating it if missing.
@@ -115,8 +138,25 @@ class ObjectStore {
   using ObjectRef = std::shared_ptr<OpenObject>;
 
   ObjectStore(std::string dir, TargetLabel label, Options options);
-  // The cached or newly opened object; kNotFound if it does not exist and !create.
-  Result<ObjectRef> Get(ObjectKey key, bool create);
+  // The cached or newly opened object; kNotFound if it does not exist and !create. Sets
+  // *created when this call created it.
+  Result<ObjectRef> Get(ObjectKey key, bool create, bool* created = nullptr);
+  struct WriteStart {
+    off_t size_before = 0;
+    uint64_t epoch = 0;
+    bool alone = false;  // no other write in flight on the object when this one began
+  };
+  Result<WriteStart> BeginWrite(OpenObject& obj);
+  // The write's count, or its failure once what it created or grew is undone.
+  Result<size_t> EndWrite(ObjectKey key, OpenObject& obj, const WriteStart& start, bool created,
+                          const Status& status, size_t count);
+  // Writes all of `data` at `offset` into `obj`: O_DIRECT where aligned and allowed, buffered
+  // otherwise and for what a direct write left.
+  Task<Status> WriteAt(OpenObject& obj, std::span<const char> data, uint64_t offset,
+                       FixedBuffer fixed);
+  // One piece of WritePieces, spawned: WriteAt, then group->Done.
+  Task<void> WritePiece(ObjectRef obj, std::span<const char> data, uint64_t offset,
+                        FixedBuffer fixed, WaitGroup* group);
   void Forget(ObjectKey key);
   // The O_DIRECT descriptor of `obj`, or -1 when direct I/O is off or refused.
   int DirectFd(OpenObject& obj);

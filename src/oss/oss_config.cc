@@ -24,6 +24,8 @@ void AddOssKeys(ConfigRegistry& r, OssOptions* o) {
                  "Open object files kept per OST (LRU)", CheckRange<int64_t>(1, 1'000'000));
   r.Add<bool>("oss.direct_io", &o->direct_io, true,
               "Use O_DIRECT for 4 KiB-aligned reads and writes where the file system allows it");
+  r.Add<bool>("oss.stream_writes", &o->stream_writes, true,
+              "Write bulk payloads of 512 KiB and more to disk piece by piece as they arrive");
   AddLoggingKeys(r, &o->log);
   AddMetricsKeys(r, &o->metrics);
 }

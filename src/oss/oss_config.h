@@ -19,6 +19,7 @@ struct OssOptions {
   int64_t heartbeat_interval_ms = 0; // oss.heartbeat_interval_ms
   int64_t max_open_objects = 0;      // oss.max_open_objects
   bool direct_io = true;             // oss.direct_io
+  bool stream_writes = true;         // oss.stream_writes
   LogOptions log;
   MetricsOptions metrics;
 };

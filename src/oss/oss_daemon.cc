@@ -268,6 +268,7 @@ int RunOssDaemon(int argc, const char* const* argv) {
   ObjectStore::Options so;
   so.max_open_objects = static_cast<size_t>(options.max_open_objects);
   so.use_direct_io = options.direct_io;
+  so.stream_writes = options.stream_writes;
   for (const std::string& path : options.targets) {
     Result<std::unique_ptr<ObjectStore>> store = ObjectStore::Open(path, so);
     if (!store.ok()) {

@@ -12,6 +12,17 @@ Result<ObjectKey> Key(const ObjectId& id, bool has) {
   return ObjectKey{id.inode(), id.stripe()};
 }
 
+// A Write's bulk payload as the RPC layer hands it over, piece by piece.
+class CallPieces final : public WriteSource {
+ public:
+  explicit CallPieces(rpc::ServerCall& call) : call_(call) {}
+  Task<Result<std::span<const char>>> Next() override { return call_.NextRequestPiece(); }
+  FixedBuffer fixed() const override { return call_.request_payload_fixed(); }
+
+ private:
+  rpc::ServerCall& call_;
+};
+
 }  // namespace
 
 Status CheckIoRange(uint64_t offset, uint64_t length) {
@@ -81,6 +92,18 @@ Task<Result<WriteReply>> OssHandler::Write(rpc::ServerCall& call, const WriteReq
   }
   WriteReply reply;
   if (request.length() == 0) co_return reply;
+  if (store->stream_writes() && call.request_payload_is_bulk() &&
+      request.length() >= 2 * rpc::kBulkCrcPiece) {
+    // Each piece goes to disk as it lands, while the rest of the transfer is in flight.
+    CallPieces source(call);
+    Result<size_t> n = co_await store->WritePieces(key, request.offset(), source);
+    if (n.ok()) {
+      reply.set_count(*n);
+      co_return reply;
+    }
+    // A piece failed its crc32c: pull the payload whole, retrying, and write it once more.
+    if (n.status().code() != StatusCode::kRpcBulkChecksum) co_return n.status();
+  }
   WEFT_CO_ASSIGN_OR_RETURN(std::span<const char> data, co_await call.RequestPayload());
   WEFT_CO_ASSIGN_OR_RETURN(
       size_t n, co_await store->Write(key, request.offset(), data, call.request_payload_fixed()));

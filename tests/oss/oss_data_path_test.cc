@@ -1,10 +1,11 @@
 // The OSS data path end to end: crc32c on Write and Read payloads with a bit flipped in flight
-// (retried, or refused without touching the object), registered buffers carrying O_DIRECT
-// I/O, and the objects count.
+// (retried, or refused, never storing a byte that failed its check), registered buffers
+// carrying O_DIRECT I/O, and the objects count.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include "common/rpc_wire.h"
 #include "oss_fixture.h"
 
 namespace weft::test {
@@ -66,29 +67,43 @@ TEST_F(OssDataPathTest, WriteCorruptedInFlightIsPulledAgainAndStoredIntact) {
   EXPECT_TRUE(*got == data) << "the object holds corrupted data";
 }
 
-TEST_F(OssDataPathTest, PersistentWriteCorruptionChangesNothingAndServerServesOn) {
+// A 1 MiB write streams to disk piece by piece, each checked before it is written
+// (ObjectStore::WritePieces): a refused write over existing bytes may have stored the pieces
+// that passed, as a failed write(2) may, but never a byte that failed its check.
+TEST_F(OssDataPathTest, PersistentWriteCorruptionStoresNoBadByteAndServerServesOn) {
   std::string before = Pattern(2, 0, 1 << 20);
+  std::string refused = Pattern(3, 0, 1 << 20);
   ASSERT_TRUE(Write(Oid(2), 0, before).ok());
   server_faults_.flip_rma_read = 1000;
-  // Over an existing object, and creating a new one: both refused, neither touched.
-  Status st = Write(Oid(2), 0, Pattern(3, 0, 1 << 20));
+  // Over an existing object, and creating a new one: both refused.
+  Status st = Write(Oid(2), 0, refused);
   EXPECT_EQ(st.code(), StatusCode::kRpcBulkChecksum) << st.ToString();
-  st = Write(Oid(3), 0, Pattern(3, 0, 1 << 20));
+  st = Write(Oid(3), 0, refused);
   EXPECT_EQ(st.code(), StatusCode::kRpcBulkChecksum) << st.ToString();
   server_faults_.flip_rma_read = 0;
   auto got = Read(Oid(2), 0, before.size());
   ASSERT_TRUE(got.ok()) << got.status().ToString();
-  EXPECT_TRUE(*got == before) << "a refused write changed the object";
+  ASSERT_EQ(got->size(), before.size()) << "a refused write changed the object's size";
+  const size_t piece = rpc::kBulkCrcPiece;
+  for (size_t off = 0; off < before.size(); off += piece) {
+    std::string now = got->substr(off, piece);
+    EXPECT_TRUE(now == before.substr(off, piece) || now == refused.substr(off, piece))
+        << "the piece at " << off << " holds neither the old nor the refused write's bytes";
+  }
+  // The fault flips the middle piece of every pull: it must still hold the old bytes.
+  EXPECT_TRUE(got->substr(before.size() / 2, piece) == before.substr(before.size() / 2, piece));
   EXPECT_EQ(GetAttr(Oid(3)).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(server_->store(0).object_count(), 1u);
-  // An inline (4 KiB) write corrupted on every try: refused too.
+  // An inline (4 KiB) write corrupted on every try: refused, and it changes nothing (an inline
+  // payload is checked before any I/O).
+  std::string held = got->substr(0, 4096);
   server_faults_.flip_inline = 1000;
   st = Write(Oid(2), 0, Pattern(4, 0, 4096));
   EXPECT_EQ(st.code(), StatusCode::kRpcBulkChecksum) << st.ToString();
   server_faults_.flip_inline = 0;
   got = Read(Oid(2), 0, 4096);
   ASSERT_TRUE(got.ok()) << got.status().ToString();
-  EXPECT_TRUE(*got == before.substr(0, 4096));
+  EXPECT_TRUE(*got == held) << "a refused inline write changed the object";
   ASSERT_TRUE(Write(Oid(3), 0, Pattern(3, 0, 1 << 20)).ok());
 }
 
