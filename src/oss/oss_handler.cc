@@ -12,6 +12,19 @@ Result<ObjectKey> Key(const ObjectId& id, bool has) {
   return ObjectKey{id.inode(), id.stripe()};
 }
 
+// Counts a call in *n while it lives (n may be null: not counted).
+struct InFlight {
+  explicit InFlight(int* n) : n(n) {
+    if (n) ++*n;
+  }
+  ~InFlight() {
+    if (n) --*n;
+  }
+  InFlight(const InFlight&) = delete;
+  InFlight& operator=(const InFlight&) = delete;
+  int* n;
+};
+
 // A Write's bulk payload as the RPC layer hands it over, piece by piece.
 class CallPieces final : public WriteSource {
  public:
@@ -92,8 +105,9 @@ Task<Result<WriteReply>> OssHandler::Write(rpc::ServerCall& call, const WriteReq
   }
   WriteReply reply;
   if (request.length() == 0) co_return reply;
+  InFlight counted(call.request_payload_is_bulk() ? &bulk_writes_ : nullptr);
   if (store->stream_writes() && call.request_payload_is_bulk() &&
-      request.length() >= 2 * rpc::kBulkCrcPiece) {
+      request.length() >= 2 * rpc::kBulkCrcPiece && bulk_writes_ <= kStreamMaxWrites) {
     // Each piece goes to disk as it lands, while the rest of the transfer is in flight.
     CallPieces source(call);
     Result<size_t> n = co_await store->WritePieces(key, request.offset(), source);

@@ -32,6 +32,12 @@ class OssHandler : public OssService::Handler {
  private:
   Result<ObjectStore*> Store(uint32_t index) const;
   std::map<uint32_t, ObjectStore*> stores_;
+  // Bulk writes being served. A write streams (ObjectStore::WritePieces) only while at most
+  // kStreamMaxWrites are: streaming overlaps one call's transfer, checksum and disk write, which
+  // pays while the server has time to spare; with more calls in flight they already overlap one
+  // another, and the pieces' extra completions and on-loop checksums cost throughput.
+  static constexpr int kStreamMaxWrites = 2;
+  int bulk_writes_ = 0;
 };
 
 }  // namespace weft::oss
