@@ -1,5 +1,7 @@
 #include "common/fabric.h"
 
+#include <utility>
+
 #include <netinet/in.h>
 #include <rdma/fi_cm.h>
 #include <rdma/fi_domain.h>
@@ -210,6 +212,10 @@ Result<fi_addr_t> FabricEndpoint::InsertRawAddress(std::string_view raw) {
 }
 
 void FabricEndpoint::RemoveAddress(fi_addr_t addr) {
+  if (auto it = backlog_.find(addr); it != backlog_.end()) {
+    for (const Pending& p : it->second) cancelled_.push_back(p.op);
+    backlog_.erase(it);
+  }
   int ret = fi_av_remove(av_, &addr, 1, 0);
   if (ret != 0) spdlog::warn("fi_av_remove: {}", fi_strerror(-ret));
 }
@@ -298,6 +304,12 @@ void FabricEndpoint::PostWrite(FabricOp* op, fi_addr_t peer, const void* buf, si
 // ---- completions ----
 
 int FabricEndpoint::Poll() {
+  int cancelled = static_cast<int>(cancelled_.size());
+  for (FabricOp* op : std::exchange(cancelled_, {})) {
+    ++errors_;
+    op->on_complete(op, -FI_ECANCELED, 0);
+  }
+  if (cancelled > 0) return cancelled;
   RetryBacklog();
   fi_cq_data_entry entries[64];
   size_t batch = std::min<size_t>(cq_batch_, 64);

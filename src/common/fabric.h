@@ -102,7 +102,9 @@ class FabricEndpoint : public EventLoop::Poller {
   Result<fi_addr_t> InsertAddress(const std::string& host, uint16_t port);
   Result<fi_addr_t> InsertRawAddress(std::string_view raw);
   // Drops the address and with it the provider's connection state to that peer, so that the
-  // next send to a re-inserted address connects afresh (used after a peer restarts).
+  // next send to a re-inserted address connects afresh (used after a peer restarts). Posts to
+  // it still waiting in the backlog complete with -FI_ECANCELED from the next Poll: posted
+  // after the removal, they would reach the provider with an address it no longer knows.
   void RemoveAddress(fi_addr_t addr);
 
   // Registers [base, base+len) for local access and remote read/write.
@@ -122,7 +124,7 @@ class FabricEndpoint : public EventLoop::Poller {
   int Poll() override;
   int WaitFd() override { return wait_fd_; }
   bool TryWait() override;
-  bool WaitBriefly() const override { return !backlog_.empty(); }
+  bool WaitBriefly() const override { return !backlog_.empty() || !cancelled_.empty(); }
 
   // Counters, for metrics and tests.
   uint64_t errors() const { return errors_; }
@@ -164,6 +166,9 @@ class FabricEndpoint : public EventLoop::Poller {
   // FI_ADDR_UNSPEC), so a peer that takes nothing more (a dead or cut-off server) does not hold
   // up posts to the others. Order within a destination is kept; empty queues are erased.
   std::map<fi_addr_t, std::deque<Pending>> backlog_;
+  // Backlogged posts to a removed address, to complete with an error at the next Poll (not
+  // inside RemoveAddress, whose caller may post again before it has the new address).
+  std::vector<FabricOp*> cancelled_;
   uint64_t errors_ = 0;
 };
 
