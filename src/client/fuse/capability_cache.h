@@ -5,7 +5,8 @@
 // regular file (file_remove_privs: a FUSE superblock is not SB_NOSEC, so the kernel never
 // remembers that a file has nothing to strip). Unanswered here, that is one MDS round trip per
 // write: 4 KiB random writes paid two round trips each, and tar one extra per small file. An
-// ENODATA from the MDS is kept for attr_timeout, as the attributes are, and answered locally.
+// ENODATA from the MDS is kept for attr_timeout, as the attributes are, and answered locally;
+// so is a file this mount just created (a new file has no capability).
 //
 // Coherence: a capability another client sets is seen here after at most attr_timeout (the
 // kernel's attributes have the same bound); this mount's own setxattr and removexattr, an

@@ -308,6 +308,8 @@ void Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
   auto created = ClientOf(req).Create(CallerOf(req), parent, name, mode & 07777,
                                       static_cast<uint32_t>(fi->flags), fuse_req_ctx(req)->umask);
   if (!created.ok()) return ReplyError(req, created.status());
+  // A new file has no security.capability: the write(2)s that follow need not ask the MDS.
+  Fs(req).no_caps->NoteAbsent(created->first.ino());
   fuse_entry_param e = EntryOf(req, created->first);
   fi->fh = reinterpret_cast<uint64_t>(new OpenFile{std::move(created->second)});
   fi->keep_cache = 0;
@@ -530,9 +532,11 @@ void Releasedir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
   fuse_reply_err(req, 0);
 }
 
-void Fsyncdir(fuse_req_t req, fuse_ino_t, int, fuse_file_info*) {
-  // Every namespace change is durable (WAL synced) before the MDS answers it.
-  fuse_reply_err(req, 0);
+void Fsyncdir(fuse_req_t req, fuse_ino_t ino, int, fuse_file_info*) {
+  Begin(req, FuseOp::kFsync);
+  // Every namespace change is durable before the MDS answers it; attribute changes are made
+  // durable here (docs/mds.md, "Attribute changes").
+  ReplyStatus(req, ClientOf(req).FsyncDir(CallerOf(req), ino));
 }
 
 // --- extended attributes; "weft.layout" is the file's layout (layout_xattr.h) ---
