@@ -83,18 +83,25 @@ Task<Result<Inode>> SetattrTask(Client::Impl* impl, const Credentials& cred, uin
     attrs.size.reset();
   }
   bool times = attrs.atime.how() != mds::TimeSet::OMIT || attrs.mtime.how() != mds::TimeSet::OMIT;
-  if (times) {
-    // Writes this client has not sent or reported would set mtime when they are: send them
-    // now, so that the times set here are the ones that stay (tar, cp -p, touch -d).
-    Status flushed = co_await impl->io->FlushInode(cred, ino);
-    if (!flushed.ok()) spdlog::warn("setattr of {}: flushing its writes: {}", ino, flushed.ToString());
-  }
   bool more = attrs.mode || attrs.uid || attrs.gid || times;
   if (!more) co_return co_await GetattrMerged(impl, cred, ino);
-  // The reply carries the inode as the MDS left it: no second call for the attributes.
-  WEFT_CO_ASSIGN_OR_RETURN(Inode inode, co_await impl->meta->Setattr(cred, ino, attrs));
+  // The reply carries the inode as the MDS left it: no second call for the attributes. Writes
+  // this client has not sent or reported would set mtime when they are: with times, they are
+  // sent first and reported in the same call, so that the times set here stay.
+  Result<Inode> set(Status(StatusCode::kInternal, "not run"));
+  if (times) {
+    set = co_await impl->io->SetTimes(cred, ino, attrs);
+  } else {
+    set = co_await impl->meta->Setattr(cred, ino, attrs);
+  }
+  WEFT_CO_ASSIGN_OR_RETURN(Inode inode, std::move(set));
   impl->io->MergeLocalSize(&inode);
   co_return inode;
+}
+
+Task<Status> SyncAttributes(Client::Impl* impl, const Credentials& cred, uint64_t ino) {
+  if (!impl->meta->HasUnsynced()) co_return Status::Ok();
+  co_return co_await impl->meta->Sync(cred, ino);
 }
 
 }  // namespace
@@ -245,6 +252,11 @@ Result<size_t> Client::Pwrite(const FileHandle& file, const void* buf, size_t le
 Status Client::Fsync(const FileHandle& file) {
   WEFT_RETURN_IF_ERROR(impl_->CheckMounted());
   return impl_->Run(impl_->io->Fsync(*file));
+}
+
+Status Client::FsyncDir(const Credentials& cred, uint64_t ino) {
+  WEFT_RETURN_IF_ERROR(impl_->CheckMounted());
+  return impl_->Run(SyncAttributes(impl_.get(), cred, ino));
 }
 
 Status Client::Ftruncate(const FileHandle& file, uint64_t size) {

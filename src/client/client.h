@@ -113,8 +113,12 @@ class Client {
   // All len bytes at offset (O_APPEND: at the end), or an error. A write smaller than
   // max_rpc_size may be gathered and sent by the next call on the file (docs/client.md).
   Result<size_t> Pwrite(const FileHandle& file, const void* buf, size_t len, uint64_t offset);
-  // Data on disk on every OST written to, and the size recorded by the MDS.
+  // Data on disk on every OST written to, and the size, mode, owner and times durable on the
+  // MDS.
   Status Fsync(const FileHandle& file);
+  // fsync of a directory: its entries are durable when the MDS answers a change; its mode,
+  // owner and times (and every other attribute change of this mount) once this returns.
+  Status FsyncDir(const Credentials& cred, uint64_t ino);
   // What close(2) of one of several descriptors needs: gathered writes sent and the size
   // reported to the MDS (no OST sync), so another client that opens the file next sees it
   // whole. The file stays open.

@@ -1,5 +1,9 @@
-// FileIo::FlushFile and Client::Flush: close(2) of one descriptor, for weft-fuse's flush.
+// FileIo::FlushFile and Client::Flush: close(2) of one descriptor, for weft-fuse's flush;
+// FileIo::SetTimes: utimes with the size report of the writes before it.
+#include <algorithm>
 #include <utility>
+
+#include <spdlog/spdlog.h>
 
 #include "client/client_impl.h"
 #include "client/file_helpers.h"
@@ -17,13 +21,23 @@ Task<Status> FileIo::FlushFile(File& file) {
   co_return Status::Ok();
 }
 
-Task<Status> FileIo::FlushInode(const Credentials& cred, uint64_t ino) {
+Task<Result<Inode>> FileIo::SetTimes(const Credentials& cred, uint64_t ino,
+                                     const SetAttrs& attrs) {
   auto it = open_.find(ino);
-  if (it == open_.end()) co_return Status::Ok();
+  if (it == open_.end()) co_return co_await meta_.Setattr(cred, ino, attrs);
   std::shared_ptr<InodeState> state = it->second;  // held across the awaits
-  WEFT_CO_RETURN_IF_ERROR(co_await Flush(*state));
-  if (Unreported(*state)) WEFT_CO_RETURN_IF_ERROR(co_await ReportSize(cred, *state));
-  co_return Status::Ok();
+  Status flushed = co_await Flush(*state);
+  if (!flushed.ok()) spdlog::warn("setattr of {}: flushing its writes: {}", ino, flushed.ToString());
+  if (!Unreported(*state)) co_return co_await meta_.Setattr(cred, ino, attrs);
+  uint64_t size = state->size;
+  uint64_t writes = state->writes;
+  MetaClient::SizeReport report{size, writes != state->writes_reported};
+  Result<Inode> inode = co_await meta_.Setattr(cred, ino, attrs, &report);
+  if (inode.ok()) {
+    if (state->size == size) state->size_unreported = false;
+    state->writes_reported = std::max(state->writes_reported, writes);
+  }
+  co_return inode;
 }
 
 Status Client::Flush(const FileHandle& file) {

@@ -206,7 +206,13 @@ Task<Status> FileIo::Fsync(File& file) {
     state.unsynced.insert(syncing.begin(), syncing.end());
     co_return st;
   }
-  if (Unreported(state)) WEFT_CO_RETURN_IF_ERROR(co_await ReportSize(file.cred_, state));
+  // The size, mode, owner and times too (POSIX fsync): the MDS acknowledges attribute changes
+  // before their log sync, so fsync asks for one unless none is outstanding.
+  if (Unreported(state)) {
+    WEFT_CO_RETURN_IF_ERROR(co_await ReportSize(file.cred_, state, /*durable=*/true));
+  } else if (meta_.HasUnsynced()) {
+    WEFT_CO_RETURN_IF_ERROR(co_await meta_.Sync(file.cred_, state.ino));
+  }
   co_return Status::Ok();
 }
 

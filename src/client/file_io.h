@@ -102,9 +102,10 @@ class FileIo {
   // reported to the MDS, without syncing the OSTs, so the next opener anywhere sees the whole
   // file (close-to-open). The file stays open. (file_flush.cc)
   Task<Status> FlushFile(File& file);
-  // The same for every open file of `ino` on this client, as `cred`: before a change of its
-  // times, so that the size report of earlier writes does not move mtime after it.
-  Task<Status> FlushInode(const Credentials& cred, uint64_t ino);
+  // Setattr of `ino`'s times (and mode and owner), after its gathered writes are sent: the size
+  // report they need goes in the same MDS call, before the times in it apply, so that it does
+  // not move mtime after them (tar, cp -p, touch -d) and costs no call of its own.
+  Task<Result<Inode>> SetTimes(const Credentials& cred, uint64_t ino, const SetAttrs& attrs);
   // ftruncate(2) with the opener's credentials. REQUIRES: open for writing.
   Task<Status> Ftruncate(File& file, uint64_t size);
   // fallocate(PUNCH_HOLE | KEEP_SIZE) with the opener's credentials: the gathered writes are
@@ -137,7 +138,8 @@ class FileIo {
   // MDS Close of one open, with the size to record if not null.
   Task<Status> MdsClose(const Credentials& cred, uint64_t ino, const uint64_t* size,
                         bool data_written);
-  Task<Status> ReportSize(const Credentials& cred, InodeState& state);
+  // With `durable` (fsync), the reply waits until the MDS has it, and all before it, durable.
+  Task<Status> ReportSize(const Credentials& cred, InodeState& state, bool durable = false);
   Task<void> ReadPiece(OstLink ost, uint32_t ost_index, oss::ObjectId id, uint64_t offset,
                        std::span<char> out, WaitGroup* group);
   Task<void> WritePiece(OstLink ost, uint32_t ost_index, oss::ObjectId id, uint64_t offset,

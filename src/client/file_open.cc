@@ -148,7 +148,9 @@ Task<Status> FileIo::MdsClose(const Credentials& cred, uint64_t ino, const uint6
   r.set_ino(ino);
   if (size != nullptr) r.set_size(*size);
   r.set_data_written(data_written);
-  co_return (co_await stub.Close(r, cluster_.CallOptions())).status();
+  WEFT_CO_RETURN_IF_ERROR((co_await stub.Close(r, cluster_.CallOptions())).status());
+  if (size != nullptr || data_written) meta_.NoteUnsynced();  // a size report, synced soon
+  co_return Status::Ok();
 }
 
 void FileIo::MergeLocalSize(Inode* inode) const {
@@ -160,11 +162,11 @@ void FileIo::MergeLocalSize(Inode* inode) const {
 
 // The size to the MDS, which keeps the larger of it and its own (another client's truncate
 // after our writes is not undone by an older, larger report only if it came later: docs/client.md).
-Task<Status> FileIo::ReportSize(const Credentials& cred, InodeState& state) {
+Task<Status> FileIo::ReportSize(const Credentials& cred, InodeState& state, bool durable) {
   uint64_t size = state.size;
   uint64_t writes = state.writes;
   WEFT_CO_RETURN_IF_ERROR(
-      (co_await meta_.ReportSize(cred, state.ino, size, writes != state.writes_reported))
+      (co_await meta_.ReportSize(cred, state.ino, size, writes != state.writes_reported, durable))
           .status());
   if (state.size == size) state.size_unreported = false;
   state.writes_reported = std::max(state.writes_reported, writes);

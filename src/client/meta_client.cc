@@ -1,5 +1,7 @@
 #include "client/meta_client.h"
 
+#include <algorithm>
+
 namespace weft::client {
 
 void FillCredentials(const Credentials& cred, mds::Credentials* out) {
@@ -47,13 +49,36 @@ mds::SetattrRequest SetattrOf(const Credentials& cred, uint64_t ino, const SetAt
 
 Task<Result<Inode>> MetaClient::SendSetattr(const mds::SetattrRequest& r) {
   WEFT_CO_ASSIGN_OR_RETURN(mds::MdsService::Stub stub, cluster_.Mdt(r.ino()));
+  uint64_t before = unsynced_;
   WEFT_CO_ASSIGN_OR_RETURN(mds::AttrReply reply, co_await stub.Setattr(r, cluster_.CallOptions()));
+  if (r.durable()) {
+    synced_ = std::max(synced_, before);
+  } else if (!mds::DurableBeforeReply(r)) {
+    NoteUnsynced();
+  }
   co_return std::move(*reply.mutable_inode());
 }
 
+Task<Status> MetaClient::Sync(const Credentials& cred, uint64_t ino) {
+  WEFT_CO_ASSIGN_OR_RETURN(mds::MdsService::Stub stub, cluster_.Mdt(ino));
+  mds::SyncRequest r;
+  FillCredentials(cred, r.mutable_cred());
+  r.set_ino(ino);
+  uint64_t before = unsynced_;
+  WEFT_CO_RETURN_IF_ERROR((co_await stub.Sync(r, cluster_.CallOptions())).status());
+  synced_ = std::max(synced_, before);
+  co_return Status::Ok();
+}
+
 Task<Result<Inode>> MetaClient::Setattr(const Credentials& cred, uint64_t ino,
-                                        const SetAttrs& attrs) {
-  co_return co_await SendSetattr(SetattrOf(cred, ino, attrs));
+                                        const SetAttrs& attrs, const SizeReport* report) {
+  mds::SetattrRequest r = SetattrOf(cred, ino, attrs);
+  if (report != nullptr) {
+    r.set_size(report->size);
+    r.set_size_grow_only(true);
+    r.set_data_written(report->data_written);
+  }
+  co_return co_await SendSetattr(r);
 }
 
 Task<Result<Inode>> MetaClient::SetSize(const Credentials& cred, uint64_t ino, uint64_t size) {
@@ -63,12 +88,13 @@ Task<Result<Inode>> MetaClient::SetSize(const Credentials& cred, uint64_t ino, u
 }
 
 Task<Result<Inode>> MetaClient::ReportSize(const Credentials& cred, uint64_t ino, uint64_t size,
-                                           bool data_written) {
+                                           bool data_written, bool durable) {
   SetAttrs attrs;
   attrs.size = size;
   mds::SetattrRequest r = SetattrOf(cred, ino, attrs);
   r.set_size_grow_only(true);
   r.set_data_written(data_written);
+  r.set_durable(durable);
   co_return co_await SendSetattr(r);
 }
 

@@ -21,14 +21,30 @@ class MetaClient {
 
   Task<Result<Inode>> Lookup(const Credentials& cred, uint64_t parent, const std::string& name);
   Task<Result<Inode>> Getattr(const Credentials& cred, uint64_t ino);
-  // Mode, owner and times; REQUIRES: !attrs.size (sizes go through FileIo::Truncate).
-  Task<Result<Inode>> Setattr(const Credentials& cred, uint64_t ino, const SetAttrs& attrs);
+  // A size this client's writes reached, sent with a Setattr (ReportSize says what it does).
+  struct SizeReport {
+    uint64_t size = 0;
+    bool data_written = false;
+  };
+  // Mode, owner and times, and with `report` a size report applied before them in the same
+  // call. REQUIRES: !attrs.size (sizes go through FileIo::Truncate).
+  Task<Result<Inode>> Setattr(const Credentials& cred, uint64_t ino, const SetAttrs& attrs,
+                              const SizeReport* report = nullptr);
   Task<Result<Inode>> SetSize(const Credentials& cred, uint64_t ino, uint64_t size);
   // Reports a size this client's writes reached: the MDS raises the file's size to it, never
   // lowers it, and writes nothing when it is not larger (SetattrRequest.size_grow_only) unless
-  // `data_written`: then mtime and ctime become now, as write(2) sets them.
+  // `data_written`: then mtime and ctime become now, as write(2) sets them. With `durable` the
+  // reply waits until it, and every change before it, is durable (fsync).
   Task<Result<Inode>> ReportSize(const Credentials& cred, uint64_t ino, uint64_t size,
-                                 bool data_written);
+                                 bool data_written, bool durable = false);
+  // MDS Sync: returns once every change the MDS of `ino` acknowledged is durable.
+  Task<Status> Sync(const Credentials& cred, uint64_t ino);
+
+  // Attribute changes (mode, owner, times, size reports) the MDS acknowledged before their log
+  // sync (docs/mds.md, "Attribute changes"): this mount's count of them, and whether one may
+  // not be durable yet (fsync then sends Sync).
+  void NoteUnsynced() { ++unsynced_; }
+  bool HasUnsynced() const { return synced_ < unsynced_; }
   Task<Result<Inode>> Mknod(const Credentials& cred, uint64_t parent, const std::string& name,
                             uint32_t mode, uint32_t umask, uint64_t rdev);
   Task<Result<Inode>> Mkdir(const Credentials& cred, uint64_t parent, const std::string& name,
@@ -62,6 +78,8 @@ class MetaClient {
   Task<void> AddOstSpace(uint32_t index, FsStats* stats, WaitGroup* group);
 
   Cluster& cluster_;
+  uint64_t unsynced_ = 0;  // attribute changes acknowledged before their sync, ever
+  uint64_t synced_ = 0;    // how many of those a durable reply has covered
 };
 
 // Copies the caller into a request's credentials.

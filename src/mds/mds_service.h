@@ -40,7 +40,16 @@ constexpr uint16_t kDefaultMdsPort = 9890;
   M(20, Removexattr, RemovexattrRequest, EmptyReply, kMutating)             \
   M(21, Access, AccessRequest, EmptyReply, kReadOnly)                       \
   M(22, GetLayout, GetLayoutRequest, LayoutReply, kReadOnly)                \
-  M(23, SetLayout, SetLayoutRequest, LayoutReply, kMutating)
+  M(23, SetLayout, SetLayoutRequest, LayoutReply, kMutating)                \
+  M(24, Sync, SyncRequest, EmptyReply, kReadOnly)
 WEFT_RPC_SERVICE(MdsService, 2, "mds", WEFT_MDS_METHODS);
+
+// True if the MDS answers this Setattr only once the change is durable: a truncate (the OSTs
+// act on it), or one marked durable. Otherwise (mode, owner, times, size reports that only
+// grow the file) the reply leaves at once and the change is durable within milliseconds, or
+// once a later Sync call or durable Setattr returns: fsync sends one of those (docs/mds.md,
+// "Attribute changes").
+inline bool TruncatesFile(const SetattrRequest& r) { return r.has_size() && !r.size_grow_only(); }
+inline bool DurableBeforeReply(const SetattrRequest& r) { return r.durable() || TruncatesFile(r); }
 
 }  // namespace weft::mds

@@ -53,7 +53,7 @@ Status Txn::Apply(const ReplyTag* tag, const google::protobuf::MessageLite& repl
     batch_.Put(Family::kMeta, ReplyKey(tag->client_id, tag->request_id),
                record.SerializeAsString());
   }
-  WEFT_RETURN_IF_ERROR(mdt_.store_->Apply(batch_));
+  WEFT_RETURN_IF_ERROR(mdt_.store_->Apply(batch_, need_));
   for (const auto& [stripe, delta] : counts_) mdt_.inode_counts_[stripe] += delta;
   return Status::Ok();
 }
@@ -61,7 +61,7 @@ Status Txn::Apply(const ReplyTag* tag, const google::protobuf::MessageLite& repl
 // The log sync is shared with every operation waiting at the time (RocksMdtStore::Sync).
 Status Txn::Durable() {
   if (DeferredSync* deferred = DeferredSync::Current()) {
-    deferred->needed_ = true;
+    (need_ == SyncNeed::kSoon ? deferred->soon_ : deferred->needed_) = true;
     if (destroy_queued_) deferred->destroys_.push_back(std::move(*destroy_queued_));
     destroy_queued_.reset();
     return Status::Ok();

@@ -30,6 +30,11 @@ class Txn {
     destroy_queued_ = DestroyItem{ino, layout};
   }
 
+  // A batch that may be seen before its log sync (SyncNeed::kSoon): attribute changes. Under
+  // a DeferredSync the reply then does not wait for the sync (DeferredSync::soon); without
+  // one, Durable still syncs.
+  void SyncSoon() { need_ = SyncNeed::kSoon; }
+
   // Adds the reply record (if `tag`) and the counters to the batch and commits it durably.
   Status Commit(const ReplyTag* tag, const google::protobuf::MessageLite& reply);
   // Commit in two steps, for an operation that lets go of its locks before it waits for the
@@ -45,6 +50,7 @@ class Txn {
   WriteBatch batch_;
   std::vector<std::pair<uint32_t, int64_t>> counts_;  // (stripe, delta)
   std::optional<DestroyItem> destroy_queued_;  // the file queued for destruction, if any
+  SyncNeed need_ = SyncNeed::kBeforeSeen;
 };
 
 // A change whose reply waits for the log sync elsewhere, so that no thread sits in a futex per
@@ -73,6 +79,8 @@ class DeferredSync {
   static DeferredSync* Current();
   // True if a batch applied under it waits for a sync.
   bool needed() const { return needed_; }
+  // True if a kSoon batch was applied under it: the owner asks for a sync soon, not waiting.
+  bool soon() const { return soon_; }
   // Once that sync is done (never before): announces the destroys queued under it.
   void Finish();
 
@@ -80,6 +88,7 @@ class DeferredSync {
   friend class Txn;
   Mdt& mdt_;
   bool needed_ = false;
+  bool soon_ = false;
   std::vector<DestroyItem> destroys_;
 };
 

@@ -78,6 +78,58 @@ TEST(LogSyncerTest, NothingPendingMeansNoWait) {
   EXPECT_FALSE(syncer.Synced().await_ready());
 }
 
+// A kSoon batch: Synced does not wait for it, SyncedAll does; SyncSoon has the syncer's thread
+// sync it by itself within a few milliseconds, with nobody waiting.
+TEST(LogSyncerTest, SoonBatchesAreSyncedSoonWithoutAWaiter) {
+  TempDir dir;
+  std::unique_ptr<MdtStore> store = RocksStore::Make(dir.path());
+  LogSyncer syncer(*store);
+  ASSERT_TRUE(store->Apply(OnePut(1), SyncNeed::kSoon).ok());
+  EXPECT_TRUE(syncer.Synced().await_ready());
+  EXPECT_FALSE(syncer.SyncedAll().await_ready());
+  syncer.SyncSoon();
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (store->Unsynced() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_FALSE(store->Unsynced());
+  EXPECT_TRUE(syncer.SyncedAll().await_ready());
+}
+
+// A change applied with Txn::SyncSoon under a DeferredSync marks it soon(), not needed();
+// without a scope, Commit syncs as before.
+TEST(DeferredSyncTest, AnAttributeChangeAsksForASyncSoonNotAWait) {
+  TempDir dir;
+  MdtHarness h(RocksStore::Make(dir.path()));
+  uint64_t ino = h.Create(h.root(), "f")->inode().ino();
+  ASSERT_TRUE(h.mdt().store().Sync().ok());
+  DeferredSync deferred(h.mdt());
+  {
+    DeferredSync::Scope scope(deferred);
+    SetattrRequest req;
+    *req.mutable_cred() = Cred(0, 0);
+    req.set_ino(ino);
+    req.set_mode(0600);
+    ASSERT_TRUE(h.mdt().Setattr(req).ok());
+  }
+  EXPECT_TRUE(deferred.soon());
+  EXPECT_FALSE(deferred.needed());
+  EXPECT_FALSE(h.mdt().store().SyncPending());
+  EXPECT_TRUE(h.mdt().store().Unsynced());
+
+  SetattrRequest trunc;  // a truncate is synced before anyone sees it
+  *trunc.mutable_cred() = Cred(0, 0);
+  trunc.set_ino(ino);
+  trunc.set_size(0);
+  DeferredSync deferred2(h.mdt());
+  {
+    DeferredSync::Scope scope(deferred2);
+    ASSERT_TRUE(h.mdt().Setattr(trunc).ok());
+  }
+  EXPECT_TRUE(deferred2.needed());
+  EXPECT_TRUE(h.mdt().store().SyncPending());
+}
+
 // Under a DeferredSync, an unlink that queues a file for destruction returns at once; the
 // Mdt's hook hears of the file only at Finish, and without the scope at once as before.
 TEST(DeferredSyncTest, DestroysAreAnnouncedAtFinishNotBefore) {

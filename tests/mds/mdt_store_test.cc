@@ -210,6 +210,33 @@ TEST(RocksMdtStoreTest, CacheOnlyReadsSayWouldBlockInsteadOfReadingTheDisk) {
   EXPECT_FALSE((*store)->SyncPending());
 }
 
+// A kSoon batch holds no reader back (SyncPending) but counts as unsynced until a Sync; a
+// kBeforeSeen batch after it is pending, and its sync covers both.
+TEST(RocksMdtStoreTest, SoonBatchesAreUnsyncedButNotPending) {
+  TempDir dir;
+  auto store = RocksMdtStore::Open(dir.path() + "/db", RocksMdtStore::OpenMode::kCreate);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_FALSE((*store)->Unsynced());
+  WriteBatch soon;
+  soon.Put(Family::kInodes, "mode", "0600");
+  ASSERT_TRUE((*store)->Apply(soon, SyncNeed::kSoon).ok());
+  EXPECT_FALSE((*store)->SyncPending());
+  EXPECT_TRUE((*store)->Unsynced());
+  EXPECT_EQ(*(*store)->Get(Family::kInodes, "mode"), "0600");  // seen at once
+  ASSERT_TRUE((*store)->Sync().ok());
+  EXPECT_FALSE((*store)->Unsynced());
+
+  ASSERT_TRUE((*store)->Apply(soon, SyncNeed::kSoon).ok());
+  WriteBatch seen;
+  seen.Put(Family::kDentries, "name", "1");
+  ASSERT_TRUE((*store)->Apply(seen).ok());
+  EXPECT_TRUE((*store)->SyncPending());
+  EXPECT_TRUE((*store)->Unsynced());
+  ASSERT_TRUE((*store)->Sync().ok());
+  EXPECT_FALSE((*store)->SyncPending());
+  EXPECT_FALSE((*store)->Unsynced());
+}
+
 TEST(RocksMdtStoreTest, OpenExistingOfMissingDatabaseNamesThePath) {
   TempDir dir;
   auto store = RocksMdtStore::Open(dir.path() + "/nothing", RocksMdtStore::OpenMode::kExisting);

@@ -28,6 +28,7 @@ Result<EmptyReply> Mdt::Close(const CloseRequest& req) {
       if (!IsRoot(req.cred())) inode.set_mode(KillSuid(inode.mode()));
     }
     txn.PutInode(inode);
+    txn.SyncSoon();  // a size report, as Setattr's (docs/mds.md, "Attribute changes")
   }
   if (!txn.batch().empty()) WEFT_RETURN_IF_ERROR(txn.Commit(nullptr, EmptyReply()));
   std::lock_guard lock(open_mu_);

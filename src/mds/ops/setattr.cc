@@ -1,6 +1,7 @@
 // setattr: chmod, chown, truncate, utimes, with Linux's owner rules and ctime.
 #include <sys/stat.h>
 
+#include "mds/mds_service.h"
 #include "mds/mdt.h"
 #include "mds/ops/op_util.h"
 #include "mds/txn.h"
@@ -95,6 +96,9 @@ Result<AttrReply> Mdt::Setattr(const SetattrRequest& req, const ReplyTag* tag) {
   WEFT_RETURN_IF_ERROR(ApplyTimes(req, now, &inode));
   inode.set_ctime_ns(now);
   Txn txn(*this);
+  // Seen at once, synced soon (docs/mds.md, "Attribute changes"); a truncate is synced before
+  // anyone sees it, since the OSTs then cut the objects.
+  if (!TruncatesFile(req)) txn.SyncSoon();
   txn.PutInode(inode);
   AttrReply reply;
   *reply.mutable_inode() = inode;

@@ -2,6 +2,8 @@
 
 #include <pthread.h>
 
+#include <spdlog/spdlog.h>
+
 namespace weft::mds {
 
 LogSyncer::LogSyncer(MdtStore& store) : store_(store) {
@@ -30,17 +32,33 @@ void LogSyncer::Enqueue(Awaiter* awaiter) {
   if (wake) cv_.notify_one();
 }
 
+void LogSyncer::SyncSoon() {
+  bool wake;
+  {
+    std::lock_guard lock(mu_);
+    wake = !soon_ && waiting_.empty();
+    soon_ = true;
+  }
+  if (wake) cv_.notify_one();
+}
+
 // Every awaiter taken here enqueued itself after its batch was applied, so the Sync that starts
 // after taking them covers them all. Awaiters that come during the sync wait for the next one.
 void LogSyncer::Run() {
   std::vector<Awaiter*> batch;
   std::unique_lock lock(mu_);
   for (;;) {
-    cv_.wait(lock, [this] { return stopping_ || !waiting_.empty(); });
-    if (waiting_.empty()) return;  // stopping, and nothing left to sync
+    cv_.wait(lock, [this] { return stopping_ || soon_ || !waiting_.empty(); });
+    if (waiting_.empty() && soon_ && !stopping_) {
+      // Only kSoon batches: give more of them, and any reply that must wait, the same sync.
+      cv_.wait_for(lock, kSoonDelay, [this] { return stopping_ || !waiting_.empty(); });
+    }
+    if (waiting_.empty() && !soon_) return;  // stopping, and nothing left to sync
+    soon_ = false;
     batch.swap(waiting_);
     lock.unlock();
     Status synced = store_.Sync();
+    if (!synced.ok()) spdlog::error("mds: log sync: {}", synced.ToString());
     for (Awaiter* a : batch) {
       // The coroutine may resume, and free its awaiter, as soon as it is handed back.
       EventLoop* loop = a->loop_;

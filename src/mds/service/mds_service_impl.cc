@@ -74,9 +74,18 @@ struct RecordJob {
 // read may see a change that another operation has applied but not yet synced (Txn::Apply), and
 // no client may learn of a change a crash could take back. Costs nothing when no sync is
 // pending. Then the destroys the operation queued are announced.
-Task<Status> MdsServiceImpl::Durable(DeferredSync& deferred) {
-  Status durable = co_await syncer_.Synced();
+// A change that may be seen before its sync (DeferredSync::soon) has the syncer sync it soon.
+// With `all`, every change applied so far, kSoon ones too (a durable Setattr: fsync).
+Task<Status> MdsServiceImpl::Durable(DeferredSync& deferred, bool all) {
+  // (Two co_awaits, not one of a conditional: GCC 12 frees the awaiter of `c ? a : b`.)
+  Status durable;
+  if (all) {
+    durable = co_await syncer_.SyncedAll();
+  } else {
+    durable = co_await syncer_.Synced();
+  }
   if (durable.ok()) deferred.Finish();
+  if (deferred.soon()) syncer_.SyncSoon();
   co_return durable;
 }
 
@@ -99,7 +108,8 @@ Task<Result<Resp>> MdsServiceImpl::Read(rpc::ServerCall& call, Req request,
 
 template <typename Req, typename Resp>
 Task<Result<Resp>> MdsServiceImpl::Change(rpc::ServerCall& call, Req request,
-                                          Result<Resp> (Mdt::*op)(const Req&, const ReplyTag*)) {
+                                          Result<Resp> (Mdt::*op)(const Req&, const ReplyTag*),
+                                          bool all) {
   Status checked = CheckRequest(request);
   if (!checked.ok()) {
     Result<Resp> refused(checked);
@@ -112,7 +122,7 @@ Task<Result<Resp>> MdsServiceImpl::Change(rpc::ServerCall& call, Req request,
   Result<Resp> reply =
       co_await pool_.Run(ChangeJob<Req, Resp>{&mdt_, op, &request, &tag, &deferred});
   // The reply, or the error of a failed sync, leaves only once the change is durable.
-  Status durable = co_await Durable(deferred);
+  Status durable = co_await Durable(deferred, all);
   if (!durable.ok()) reply = durable;
   if (reply.ok()) {
     call.MarkReplyRecorded();  // in the operation's own WriteBatch
@@ -178,7 +188,6 @@ WEFT_MDS_READ_(Listxattr, ListxattrRequest, ListxattrReply)
 WEFT_MDS_LOOP_READ_(Access, AccessRequest, EmptyReply)
 WEFT_MDS_READ_(GetLayout, GetLayoutRequest, LayoutReply)
 
-WEFT_MDS_CHANGE_(Setattr, SetattrRequest, AttrReply)
 WEFT_MDS_CHANGE_(Create, CreateRequest, EntryReply)
 WEFT_MDS_CHANGE_(Mknod, MknodRequest, EntryReply)
 WEFT_MDS_CHANGE_(Mkdir, MkdirRequest, EntryReply)
@@ -198,6 +207,19 @@ Task<Result<AttrReply>> MdsServiceImpl::Open(rpc::ServerCall& call, const OpenRe
 Task<Result<EmptyReply>> MdsServiceImpl::Close(rpc::ServerCall& call,
                                                const CloseRequest& request) {
   return ChangeThenRecordVolatile<CloseRequest, EmptyReply>(call, request, &Mdt::Close);
+}
+
+// Mode, owner, times and size reports are seen at once and synced soon (Mdt::Setattr); a
+// durable one (fsync's) waits for every change before it.
+Task<Result<AttrReply>> MdsServiceImpl::Setattr(rpc::ServerCall& call,
+                                                const SetattrRequest& request) {
+  return Change<SetattrRequest, AttrReply>(call, request, &Mdt::Setattr, request.durable());
+}
+
+Task<Result<EmptyReply>> MdsServiceImpl::Sync(rpc::ServerCall&, const SyncRequest& request) {
+  WEFT_CO_RETURN_IF_ERROR(CheckRequest(request));
+  WEFT_CO_RETURN_IF_ERROR(co_await syncer_.SyncedAll());
+  co_return EmptyReply();
 }
 
 }  // namespace weft::mds

@@ -38,16 +38,20 @@ class MdsServiceImpl : public MdsService::Handler {
   Task<Result<Resp>> Read(rpc::ServerCall& call, Req request,
                           Result<Resp> (Mdt::*op)(const Req&), bool on_loop);
   // A change the Mdt records itself with the reply tag.
+  // With `all`, the reply also waits for the changes that need no sync before they are seen.
   template <typename Req, typename Resp>
   Task<Result<Resp>> Change(rpc::ServerCall& call, Req request,
-                            Result<Resp> (Mdt::*op)(const Req&, const ReplyTag*));
+                            Result<Resp> (Mdt::*op)(const Req&, const ReplyTag*),
+                            bool all = false);
   // Open and close: the Mdt cannot tag them; their replies are recorded in memory after them
   // (MdtReplyStore::RecordVolatile says why).
   template <typename Req, typename Resp>
   Task<Result<Resp>> ChangeThenRecordVolatile(rpc::ServerCall& call, Req request,
                                               Result<Resp> (Mdt::*op)(const Req&));
-  // Waits until everything applied so far is durable (LogSyncer), then finishes `deferred`.
-  Task<Status> Durable(DeferredSync& deferred);
+  // Waits until everything applied so far that must be durable before it is seen is durable
+  // (with `all`: everything), then finishes `deferred`, and has a change of its that may be
+  // seen first synced soon (LogSyncer).
+  Task<Status> Durable(DeferredSync& deferred, bool all = false);
   // Records `reply` (or its error) for `call` on the pool, then marks the call recorded.
   template <typename Resp>
   Task<void> Record(rpc::ServerCall& call, const Result<Resp>& reply);

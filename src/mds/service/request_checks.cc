@@ -84,6 +84,7 @@ Status CheckRequest(const ReadlinkRequest& r) { return CheckInoRequest(r); }
 Status CheckRequest(const ReaddirRequest& r) { return CheckInoRequest(r); }
 Status CheckRequest(const OpenRequest& r) { return CheckInoRequest(r); }
 Status CheckRequest(const CloseRequest& r) { return CheckInoRequest(r); }
+Status CheckRequest(const SyncRequest& r) { return CheckInoRequest(r); }
 Status CheckRequest(const StatfsRequest& r) { return CheckCred(r.cred()); }
 
 Status CheckRequest(const GetxattrRequest& r) {

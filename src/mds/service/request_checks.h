@@ -32,5 +32,6 @@ Status CheckRequest(const RemovexattrRequest& r);
 Status CheckRequest(const AccessRequest& r);
 Status CheckRequest(const GetLayoutRequest& r);
 Status CheckRequest(const SetLayoutRequest& r);
+Status CheckRequest(const SyncRequest& r);
 
 }  // namespace weft::mds

@@ -19,6 +19,18 @@
 namespace weft::mds {
 
 enum class Family : uint8_t { kInodes = 0, kDentries, kXattrs, kOrphans, kMeta };
+
+// What an applied batch (MdtStore::Apply) may do before its log sync.
+enum class SyncNeed : uint8_t {
+  // Nobody may learn of it before it is durable: SyncPending holds every reader back until
+  // the sync. Namespace changes, and whatever an OST or another client acts on.
+  kBeforeSeen,
+  // It may be read, and answered, at once; it is durable with the next sync of the log.
+  // Until then it is in the kernel's page cache: a killed daemon keeps it, a machine that
+  // crashes may lose it (with every batch applied after it), as a local file system loses an
+  // un-fsynced chmod. Attribute changes (docs/mds.md, "Attribute changes").
+  kSoon,
+};
 inline constexpr int kFamilyCount = 5;
 const char* FamilyName(Family family);
 
@@ -84,13 +96,16 @@ class MdtStore {
   // the disk. Apply applies `batch` atomically and makes it visible at once, but not durable:
   // a crash before the next Sync may lose it, and then every batch applied after it too
   // (recovery keeps a prefix of the applied batches, never a batch without those before it).
-  virtual Status Apply(const WriteBatch& batch) = 0;
-  // Returns ok once every batch applied before the call began is durable. Concurrent callers
-  // share one log sync. Cheap when nothing is waiting to be synced.
+  virtual Status Apply(const WriteBatch& batch, SyncNeed need) = 0;
+  Status Apply(const WriteBatch& batch) { return Apply(batch, SyncNeed::kBeforeSeen); }
+  // Returns ok once every batch applied before the call began is durable, of either need.
+  // Concurrent callers share one log sync. Cheap when nothing is waiting to be synced.
   virtual Status Sync() = 0;
-  // True if Sync would have to wait: a batch applied before the call is not yet durable.
-  // Never blocks.
+  // True if a kBeforeSeen batch applied before the call is not yet durable: a reader must wait
+  // for Sync. Never blocks.
   virtual bool SyncPending() = 0;
+  // True if any batch applied before the call, of either need, is not yet durable. Never blocks.
+  virtual bool Unsynced() = 0;
 };
 
 }  // namespace weft::mds

@@ -17,9 +17,11 @@ class MemoryMdtStore : public MdtStore {
   Status Scan(Family family, std::string_view from, std::string_view prefix,
               const ScanVisitor& visit) override;
   Status Commit(const WriteBatch& batch) override;
-  Status Apply(const WriteBatch& batch) override { return Commit(batch); }
+  using MdtStore::Apply;
+  Status Apply(const WriteBatch& batch, SyncNeed) override { return Commit(batch); }
   Status Sync() override { return Status::Ok(); }
   bool SyncPending() override { return false; }
+  bool Unsynced() override { return false; }
 
  private:
   using Map = std::map<std::string, std::string, std::less<>>;

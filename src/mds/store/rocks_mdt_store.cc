@@ -158,14 +158,27 @@ Status RocksMdtStore::Commit(const WriteBatch& batch) {
   return Write(batch, options_.sync);
 }
 
-Status RocksMdtStore::Apply(const WriteBatch& batch) {
+namespace {
+
+void RaiseTo(std::atomic<uint64_t>& seq, uint64_t to) {
+  uint64_t prev = seq.load();
+  while (prev < to && !seq.compare_exchange_weak(prev, to)) {
+  }
+}
+
+}  // namespace
+
+Status RocksMdtStore::Apply(const WriteBatch& batch, SyncNeed need) {
+  bool seen = need == SyncNeed::kBeforeSeen;
   applying_.fetch_add(1);
+  if (seen) applying_seen_.fetch_add(1);
   Status st = Write(batch, false);
   uint64_t seq = db_->GetLatestSequenceNumber();
-  uint64_t prev = applied_seq_.load();
-  while (prev < seq && !applied_seq_.compare_exchange_weak(prev, seq)) {
-  }
-  applying_.fetch_sub(1);  // after applied_seq_ covers this batch: see Sync
+  RaiseTo(applied_seq_, seq);
+  if (seen) RaiseTo(applied_seen_seq_, seq);
+  // After the applied sequences cover this batch: see SyncPending.
+  if (seen) applying_seen_.fetch_sub(1);
+  applying_.fetch_sub(1);
   return st;
 }
 
@@ -228,8 +241,16 @@ void Wake(std::atomic<uint32_t>& state, uint32_t to) {
 //
 // What must be synced: every batch applied so far. While an Apply is running, its batch may be
 // visible already without being counted in applied_seq_, so everything visible counts. Batches
-// Commit wrote with sync=true are durable already and never make a reader wait.
+// Commit wrote with sync=true are durable already and never make a reader wait. SyncPending
+// counts only the kBeforeSeen batches; Sync syncs them all.
 bool RocksMdtStore::SyncPending() {
+  if (!options_.sync) return false;
+  uint64_t target =
+      applying_seen_.load() > 0 ? db_->GetLatestSequenceNumber() : applied_seen_seq_.load();
+  return synced_seq_.load() < target;
+}
+
+bool RocksMdtStore::Unsynced() {
   if (!options_.sync) return false;
   uint64_t target =
       applying_.load() > 0 ? db_->GetLatestSequenceNumber() : applied_seq_.load();

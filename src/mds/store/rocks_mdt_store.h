@@ -53,9 +53,11 @@ class RocksMdtStore : public MdtStore {
   Status Scan(Family family, std::string_view from, std::string_view prefix,
               const ScanVisitor& visit) override;
   Status Commit(const WriteBatch& batch) override;
-  Status Apply(const WriteBatch& batch) override;
+  using MdtStore::Apply;
+  Status Apply(const WriteBatch& batch, SyncNeed need) override;
   Status Sync() override;
   bool SyncPending() override;
+  bool Unsynced() override;
 
   const std::string& path() const { return path_; }
 
@@ -85,6 +87,9 @@ class RocksMdtStore : public MdtStore {
   std::atomic<uint64_t> synced_seq_{0};
   std::atomic<int> applying_{0};          // Apply calls under way
   std::atomic<uint64_t> applied_seq_{0};  // covers every batch Apply has finished writing
+  // The same two for kBeforeSeen batches only: what SyncPending holds readers back for.
+  std::atomic<int> applying_seen_{0};
+  std::atomic<uint64_t> applied_seen_seq_{0};
 };
 
 }  // namespace weft::mds
