@@ -42,6 +42,9 @@ SignalWatch::~SignalWatch() {
 }
 
 int SignalWatch::Poll() {
+  Clock::time_point now = Clock::now();
+  if (now < next_read_) return 0;
+  next_read_ = now + kReadInterval;
   signalfd_siginfo info;
   int handled = 0;
   while (read(fd_, &info, sizeof(info)) == static_cast<ssize_t>(sizeof(info))) {

@@ -1,5 +1,7 @@
 // SignalWatch: SIGINT and SIGTERM delivered to an event loop, through a signalfd polled by the
-// loop, so that a daemon shuts down in ordinary code and not in a signal handler.
+// loop, so that a daemon shuts down in ordinary code and not in a signal handler. A busy loop
+// reads the signalfd at most every kReadInterval (a read is a system call, and the loop turns
+// several times per request); a blocked one wakes when the signalfd becomes readable.
 //
 // BlockShutdownSignals() must run before the process starts any thread, so that every thread
 // inherits the blocked mask and the signals wait in the signalfd.
@@ -7,6 +9,7 @@
 // Threading: Open, Wait and destruction on the loop thread.
 #pragma once
 
+#include <chrono>
 #include <coroutine>
 #include <memory>
 
@@ -34,6 +37,9 @@ class SignalWatch : public EventLoop::Poller {
   // REQUIRES: one waiter at a time.
   Awaiter Wait() { return Awaiter{this}; }
 
+  // How often a busy loop looks for a signal: a shutdown waits at most this long.
+  static constexpr std::chrono::milliseconds kReadInterval{2};
+
   int Poll() override;
   int WaitFd() override { return fd_; }
   bool TryWait() override { return true; }
@@ -44,6 +50,7 @@ class SignalWatch : public EventLoop::Poller {
   EventLoop& loop_;
   int fd_;
   int signal_ = 0;
+  Clock::time_point next_read_{};
   std::coroutine_handle<> waiter_;
 };
 
