@@ -12,6 +12,8 @@
 #include <chrono>
 #include <cstring>
 #include <memory>
+#include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -31,22 +33,30 @@ FuseFs& Fs(fuse_req_t req) { return *static_cast<FuseFs*>(fuse_req_userdata(req)
 client::Client& ClientOf(fuse_req_t req) { return *Fs(req).client; }
 
 // The caller: uid and gid from the request, supplementary groups from /proc (libfuse reads
-// /proc/PID/task/PID/status). A request the kernel makes on its own (pid 0) has none.
+// /proc/PID/task/PID/status), kept for the process's next requests (CallerGroupsCache). A
+// request the kernel makes on its own (pid 0) has none.
 Credentials CallerOf(fuse_req_t req) {
   const fuse_ctx* ctx = fuse_req_ctx(req);
   Credentials cred;
   cred.uid = ctx->uid;
   cred.gid = ctx->gid;
   if (ctx->pid == 0) return cred;
+  CallerGroupsCache& cache = *Fs(req).groups;
+  if (std::optional<std::vector<uint32_t>> known = cache.Find(ctx->pid, cred.uid, cred.gid)) {
+    cred.groups = std::move(*known);
+    return cred;
+  }
   gid_t groups[64];
   int n = fuse_req_getgroups(req, 64, groups);
   if (n > 64) {
     std::vector<gid_t> many(static_cast<size_t>(n));
     n = fuse_req_getgroups(req, n, many.data());
     for (int i = 0; i < n && i < static_cast<int>(many.size()); ++i) cred.groups.push_back(many[i]);
-    return cred;
+  } else {
+    for (int i = 0; i < n; ++i) cred.groups.push_back(groups[i]);
   }
-  for (int i = 0; i < n; ++i) cred.groups.push_back(groups[i]);
+  // A failed read (the process is gone, or /proc is not mounted) is not kept.
+  if (n >= 0) cache.Note(ctx->pid, cred.uid, cred.gid, cred.groups);
   return cred;
 }
 

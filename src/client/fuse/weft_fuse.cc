@@ -171,7 +171,9 @@ int RunWeftFuse(int argc, const char* const* argv, bool mount_helper) {
 
   NoCapabilityCache no_caps(std::chrono::duration_cast<NoCapabilityCache::Clock::duration>(
       std::chrono::duration<double>(options.attr_timeout)));
-  FuseFs fs{client->get(), &options, &metrics, &no_caps};
+  CallerGroupsCache groups(std::chrono::duration_cast<CallerGroupsCache::Clock::duration>(
+      std::chrono::duration<double>(options.attr_timeout)));
+  FuseFs fs{client->get(), &options, &metrics, &no_caps, &groups};
   std::vector<std::string> arg_strings = FuseSessionArgs(options);
   std::vector<char*> arg_ptrs;
   for (std::string& a : arg_strings) arg_ptrs.push_back(a.data());

@@ -15,6 +15,7 @@
 #include <memory>
 
 #include "client/client.h"
+#include "client/fuse/caller_groups.h"
 #include "client/fuse/capability_cache.h"
 #include "client/fuse/fuse_metrics.h"
 #include "client/fuse/fuse_options.h"
@@ -36,6 +37,7 @@ struct FuseFs {
   const FuseOptions* options;
   FuseMetrics* metrics;             // the mount's counters; outlives the session
   NoCapabilityCache* no_caps;       // answers the kernel's security.capability before writes
+  CallerGroupsCache* groups;        // callers' supplementary groups, read once per burst
   fuse_session* session = nullptr;  // set once the session exists, before the mount
 };
 
