@@ -238,6 +238,49 @@ Result<mds::LayoutReply> Client::SetLayout(const Credentials& cred, uint64_t ino
   return impl_->Run(impl_->meta->SetLayout(cred, ino, stripe_size, stripe_count, start_ost));
 }
 
+namespace {
+
+// The coroutines of the asynchronous calls own their arguments: the caller's are gone by the
+// time they run. (The result is named before `done` gets it: GCC 12 miscompiles some
+// co_await expressions used as arguments.)
+Task<void> LookupThen(Client::Impl* impl, Credentials cred, uint64_t parent, std::string name,
+                      Client::Done<Inode> done) {
+  Result<Inode> inode = co_await impl->meta->Lookup(cred, parent, name);
+  done(std::move(inode));
+}
+
+Task<void> GetattrThen(Client::Impl* impl, Credentials cred, uint64_t ino,
+                       Client::Done<Inode> done) {
+  Result<Inode> inode = co_await GetattrMerged(impl, cred, ino);
+  done(std::move(inode));
+}
+
+Task<void> PreadThen(Client::Impl* impl, FileHandle file, char* buf, size_t len, uint64_t offset,
+                     Client::Done<size_t> done) {
+  Result<size_t> n = co_await impl->io->Pread(*file, buf, len, offset);
+  done(std::move(n));
+}
+
+}  // namespace
+
+void Client::LookupAsync(Credentials cred, uint64_t parent, std::string name, Done<Inode> done) {
+  if (Status st = impl_->CheckMounted(); !st.ok()) return done(st);
+  impl_->loop().Spawn(
+      LookupThen(impl_.get(), std::move(cred), parent, std::move(name), std::move(done)));
+}
+
+void Client::GetattrAsync(Credentials cred, uint64_t ino, Done<Inode> done) {
+  if (Status st = impl_->CheckMounted(); !st.ok()) return done(st);
+  impl_->loop().Spawn(GetattrThen(impl_.get(), std::move(cred), ino, std::move(done)));
+}
+
+void Client::PreadAsync(FileHandle file, void* buf, size_t len, uint64_t offset,
+                        Done<size_t> done) {
+  if (Status st = impl_->CheckMounted(); !st.ok()) return done(st);
+  impl_->loop().Spawn(PreadThen(impl_.get(), std::move(file), static_cast<char*>(buf), len,
+                                offset, std::move(done)));
+}
+
 Result<size_t> Client::Pread(const FileHandle& file, void* buf, size_t len, uint64_t offset) {
   WEFT_RETURN_IF_ERROR(impl_->CheckMounted());
   return impl_->Run(impl_->io->Pread(*file, static_cast<char*>(buf), len, offset));

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -106,6 +107,19 @@ class Client {
   Result<mds::LayoutReply> SetLayout(const Credentials& cred, uint64_t ino, uint64_t stripe_size,
                                      int32_t stripe_count,
                                      std::optional<int32_t> start_ost = std::nullopt);
+
+  // --- asynchronous forms of the calls a mount makes most (lookup, getattr, read) ---
+  // Each starts the call on the client's event loop and returns at once; `done` runs later, on
+  // the loop's thread, with the result (at once, on the calling thread, if the client is not
+  // mounted). So a caller such as the FUSE mount neither parks a thread per call nor pays a
+  // thread wake-up for each reply. `done` must not block, nor call the blocking methods above
+  // (it runs on the loop they wait for). REQUIRES: every `done` has run before Unmount.
+  template <typename T>
+  using Done = std::function<void(Result<T>)>;
+  void LookupAsync(Credentials cred, uint64_t parent, std::string name, Done<Inode> done);
+  void GetattrAsync(Credentials cred, uint64_t ino, Done<Inode> done);
+  // As Pread. REQUIRES: `buf` stays valid until `done` runs.
+  void PreadAsync(FileHandle file, void* buf, size_t len, uint64_t offset, Done<size_t> done);
 
   // --- open files ---
   // Up to len bytes at offset; fewer only at the end of the file. Holes read as zeros.

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 
+#include <future>
 #include <random>
 #include <thread>
 
@@ -228,6 +229,57 @@ TEST_F(ClientIoTest, CallsToARestartedServerWaitAndComplete) {
   ASSERT_NO_FATAL_FAILURE(cluster_.WaitOssRegistered(1));
   Status closed = (*quick)->Close(*g);
   EXPECT_TRUE(closed.ok()) << "the error was reported once: " << closed.ToString();
+}
+
+// The asynchronous forms the FUSE mount uses give what the blocking calls give, each on the
+// client's loop thread; an unmounted client answers at once, on the caller's thread.
+TEST_F(ClientIoTest, AsyncLookupGetattrAndPreadMatchTheBlockingCalls) {
+  FileHandle f = CreateStriped("/async");
+  ASSERT_NE(f, nullptr);
+  std::mt19937_64 rng(7);
+  std::string data = Random(rng, 3 * kS + 123);
+  ASSERT_TRUE(fs_->Pwrite(f, data.data(), data.size(), 0).ok());
+  ASSERT_TRUE(fs_->Flush(f).ok());
+  uint64_t ino = fs_->FileIno(f);
+
+  std::promise<std::pair<Result<client::Inode>, std::thread::id>> looked;
+  fs_->LookupAsync(cred_, Client::kRootIno, "async", [&](Result<client::Inode> inode) {
+    looked.set_value({std::move(inode), std::this_thread::get_id()});
+  });
+  auto [inode, thread] = looked.get_future().get();
+  ASSERT_TRUE(inode.ok()) << inode.status().ToString();
+  EXPECT_EQ(inode->ino(), ino);
+  EXPECT_NE(thread, std::this_thread::get_id()) << "answered on the client's loop";
+
+  std::promise<Result<client::Inode>> missing;
+  fs_->LookupAsync(cred_, Client::kRootIno, "nothing here",
+                   [&](Result<client::Inode> r) { missing.set_value(std::move(r)); });
+  EXPECT_EQ(missing.get_future().get().status().code(), StatusCode::kNotFound);
+
+  std::promise<Result<client::Inode>> got;
+  fs_->GetattrAsync(cred_, ino, [&](Result<client::Inode> r) { got.set_value(std::move(r)); });
+  Result<client::Inode> attr = got.get_future().get();
+  ASSERT_TRUE(attr.ok()) << attr.status().ToString();
+  EXPECT_EQ(attr->size(), data.size());
+
+  // Across a stripe boundary, and past the end (a short count).
+  std::string buf(2 * kS, '\0');
+  std::promise<Result<size_t>> read;
+  fs_->PreadAsync(f, buf.data(), buf.size(), 2 * kS - 10,
+                  [&](Result<size_t> n) { read.set_value(std::move(n)); });
+  Result<size_t> n = read.get_future().get();
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  ASSERT_EQ(*n, kS + 123 + 10);
+  EXPECT_EQ(buf.substr(0, *n), data.substr(2 * kS - 10));
+  ASSERT_TRUE(fs_->Close(f).ok());
+
+  fs_->Unmount();
+  bool answered = false;
+  fs_->GetattrAsync(cred_, ino, [&](Result<client::Inode> r) {
+    answered = true;
+    EXPECT_FALSE(r.ok());
+  });
+  EXPECT_TRUE(answered) << "an unmounted client answers at once";
 }
 
 }  // namespace

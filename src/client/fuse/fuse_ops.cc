@@ -173,9 +173,18 @@ void Init(void* userdata, fuse_conn_info* conn) {
 
 // --- names and attributes ---
 
+// Lookup, getattr and read are answered from the client's loop when the call completes
+// (Client::LookupAsync and the like): the worker goes back to /dev/fuse at once, and the reply
+// does not wait for a worker thread to be woken (about 20-30 µs on the VMs measured).
 void Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   Begin(req, FuseOp::kLookup);
-  ReplyEntry(req, ClientOf(req).Lookup(CallerOf(req), parent, name));
+  AsyncReplies& async = Fs(req).async;
+  async.Begin();
+  ClientOf(req).LookupAsync(CallerOf(req), parent, name, [req, &async](Result<Inode> inode) {
+    current_op = FuseOp::kLookup;
+    ReplyEntry(req, inode);
+    async.End();
+  });
 }
 
 void Forget(fuse_req_t req, fuse_ino_t ino, uint64_t) {
@@ -190,7 +199,13 @@ void ForgetMulti(fuse_req_t req, size_t count, fuse_forget_data* forgets) {
 
 void Getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
   Begin(req, FuseOp::kGetattr);
-  ReplyAttr(req, ClientOf(req).Getattr(CallerOf(req), ino));
+  AsyncReplies& async = Fs(req).async;
+  async.Begin();
+  ClientOf(req).GetattrAsync(CallerOf(req), ino, [req, &async](Result<Inode> inode) {
+    current_op = FuseOp::kGetattr;
+    ReplyAttr(req, inode);
+    async.End();
+  });
 }
 
 mds::TimeSet TimeOf(int to_set, int set_bit, int now_bit, const struct timespec& ts) {
@@ -344,21 +359,31 @@ void Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   ReplyOpen(req, fi, std::move(*file));
 }
 
-// One buffer per worker thread for reads (up to max_read bytes).
-std::vector<char>& ReadBuffer(size_t size) {
-  thread_local std::vector<char> buf;
-  if (buf.size() < size) buf.resize(size);
-  return buf;
-}
+// One read answered from the client's loop: its buffer and its timing live until the reply.
+struct AsyncRead {
+  AsyncRead(fuse_req_t r, size_t size) : req(r), buf(new char[size]), op(r, FuseOp::kRead) {}
+  fuse_req_t req;
+  std::unique_ptr<char[]> buf;
+  DataOp op;
+};
 
 void Read(fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info* fi) {
-  DataOp op(req, FuseOp::kRead);
-  std::vector<char>& buf = ReadBuffer(size);
-  Result<size_t> n =
-      ClientOf(req).Pread(FileOf(fi)->file, buf.data(), size, static_cast<uint64_t>(off));
-  if (!n.ok()) return ReplyError(req, n.status());
-  op.set_bytes(*n);
-  fuse_reply_buf(req, buf.data(), *n);
+  auto read = std::make_shared<AsyncRead>(req, size);
+  AsyncReplies& async = Fs(req).async;
+  async.Begin();
+  char* buf = read->buf.get();
+  ClientOf(req).PreadAsync(FileOf(fi)->file, buf, size, static_cast<uint64_t>(off),
+                           [read = std::move(read), &async](Result<size_t> n) mutable {
+                             current_op = FuseOp::kRead;
+                             if (!n.ok()) {
+                               ReplyError(read->req, n.status());
+                             } else {
+                               read->op.set_bytes(*n);
+                               fuse_reply_buf(read->req, read->buf.get(), *n);
+                             }
+                             read.reset();  // the timing is recorded before the session may end
+                             async.End();
+                           });
 }
 
 void Write(fuse_req_t req, fuse_ino_t, const char* data, size_t size, off_t off,

@@ -218,6 +218,7 @@ int RunWeftFuse(int argc, const char* const* argv, bool mount_helper) {
   fuse_loop_cfg_set_idle_threads(cfg, static_cast<unsigned>(options.threads));
   int rc = fuse_session_loop_mt(se, cfg);
   fuse_loop_cfg_destroy(cfg);
+  fs.async.WaitIdle();  // their replies go through the session
 
   fuse_session_unmount(se);
   fuse_remove_signal_handlers(se);

@@ -12,7 +12,10 @@
 // operations, which is how FUSE asks the kernel to keep them.
 #pragma once
 
+#include <condition_variable>
+#include <cstddef>
 #include <memory>
+#include <mutex>
 
 #include "client/client.h"
 #include "client/fuse/caller_groups.h"
@@ -31,6 +34,30 @@ namespace weft::fuse {
 // (mount(8)'s codes).
 int RunWeftFuse(int argc, const char* const* argv, bool mount_helper);
 
+// The requests answered from the client's loop thread rather than the worker that received
+// them (lookup, getattr, read: Client::LookupAsync and the like). The session may end only
+// once each has been answered: WaitIdle before fuse_session_destroy.
+class AsyncReplies {
+ public:
+  void Begin() {
+    std::lock_guard lock(mu_);
+    ++pending_;
+  }
+  void End() {
+    std::lock_guard lock(mu_);
+    if (--pending_ == 0) idle_.notify_all();
+  }
+  void WaitIdle() {
+    std::unique_lock lock(mu_);
+    idle_.wait(lock, [this] { return pending_ == 0; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable idle_;
+  size_t pending_ = 0;
+};
+
 // The low-level operations over a mounted client. Exposed for the daemon's main only.
 struct FuseFs {
   client::Client* client;
@@ -39,6 +66,7 @@ struct FuseFs {
   NoCapabilityCache* no_caps;       // answers the kernel's security.capability before writes
   CallerGroupsCache* groups;        // callers' supplementary groups, read once per burst
   fuse_session* session = nullptr;  // set once the session exists, before the mount
+  AsyncReplies async;               // requests answered on the client's loop, not yet answered
 };
 
 // The libfuse operation table; userdata is a FuseFs*.
