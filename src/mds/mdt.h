@@ -213,6 +213,10 @@ class Mdt {
   std::map<uint64_t, uint32_t> open_counts_;  // guarded by open_mu_
 
   std::atomic<uint64_t> reply_seq_{0};  // the last sequence number given to a reply record
+  // Reply records below this sequence number were deleted by TrimReplies in this process: the
+  // next trim seeks past them instead of stepping over their tombstones (RocksDB keeps a
+  // deleted key until compaction, and a scan from the prefix's start would visit each).
+  std::atomic<uint64_t> replies_trimmed_below_{0};
 
   std::mutex hook_mu_;
   std::function<void(const DestroyItem&)> destroy_queued_hook_;  // guarded by hook_mu_

@@ -37,9 +37,11 @@ Status Mdt::TrimReplies(uint64_t keep) {
   uint64_t last = reply_seq_.load();
   if (last <= keep) return Status::Ok();
   uint64_t below = last - keep + 1;  // records with seq < below go
+  uint64_t from = replies_trimmed_below_.load();
+  if (from >= below) return Status::Ok();
   WriteBatch batch;
   WEFT_RETURN_IF_ERROR(store_->Scan(
-      Family::kMeta, kReplySeqPrefix, kReplySeqPrefix,
+      Family::kMeta, ReplySeqKey(from), kReplySeqPrefix,
       [&](std::string_view key, std::string_view value) {
         if (ReadU64(key.substr(kReplySeqPrefix.size())) >= below || value.size() != 16) {
           return false;
@@ -48,8 +50,9 @@ Status Mdt::TrimReplies(uint64_t keep) {
         batch.Delete(Family::kMeta, ReplyKey(ReadU64(value), ReadU64(value.substr(8))));
         return true;
       }));
-  if (batch.empty()) return Status::Ok();
-  return store_->Commit(batch);
+  if (!batch.empty()) WEFT_RETURN_IF_ERROR(store_->Commit(batch));
+  replies_trimmed_below_.store(below);
+  return Status::Ok();
 }
 
 Result<std::vector<DestroyItem>> Mdt::PendingDestroys(size_t max, uint64_t after) {

@@ -138,6 +138,19 @@ TYPED_TEST(OpenTest, TrimKeepsTheNewestRecords) {
   for (uint64_t i = 1; i <= 10; ++i) {
     EXPECT_EQ(this->h.mdt().LookupReply(1, i)->has_value(), i > 7) << i;
   }
+  // A later trim starts where this one stopped, and still leaves only the newest.
+  for (uint64_t i = 11; i <= 15; ++i) {
+    MkdirRequest req;
+    req.set_parent(this->h.root());
+    req.set_name("d" + std::to_string(i));
+    ReplyTag tag{1, i};
+    ASSERT_TRUE(this->h.mdt().Mkdir(req, &tag).ok());
+  }
+  ASSERT_TRUE(this->h.mdt().TrimReplies(3).ok());
+  ASSERT_TRUE(this->h.mdt().TrimReplies(3).ok());  // nothing more to do
+  for (uint64_t i = 1; i <= 15; ++i) {
+    EXPECT_EQ(this->h.mdt().LookupReply(1, i)->has_value(), i > 12) << i;
+  }
 }
 
 // Restarts: only the RocksDB store outlives its Mdt.

@@ -142,8 +142,17 @@ Result<std::string> RocksMdtStore::Get(Family family, std::string_view key) {
 
 Status RocksMdtStore::Scan(Family family, std::string_view from, std::string_view prefix,
                            const ScanVisitor& visit) {
+  // The first key after every key with the prefix, as the iterator's upper bound: the scan of
+  // a prefix then stops there, rather than stepping over deleted keys (tombstones, until
+  // compaction) beyond it to find the first live key that ends it.
+  std::string limit(prefix);
+  while (!limit.empty() && static_cast<unsigned char>(limit.back()) == 0xff) limit.pop_back();
+  if (!limit.empty()) limit.back() = static_cast<char>(static_cast<unsigned char>(limit.back()) + 1);
+  rocksdb::Slice upper(limit);
+  rocksdb::ReadOptions read;
+  if (!limit.empty()) read.iterate_upper_bound = &upper;
   std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(rocksdb::ReadOptions(), handles_[static_cast<int>(family)]));
+      db_->NewIterator(read, handles_[static_cast<int>(family)]));
   it->Seek(ToSlice(from < prefix ? prefix : from));
   for (; it->Valid(); it->Next()) {
     std::string_view key = ToView(it->key());
