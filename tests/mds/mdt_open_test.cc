@@ -127,25 +127,22 @@ TYPED_TEST(OpenTest, ReplyIsRecordedInTheSameBatch) {
 }
 
 TYPED_TEST(OpenTest, TrimKeepsTheNewestRecords) {
-  for (uint64_t i = 1; i <= 10; ++i) {
-    MkdirRequest req;
-    req.set_parent(this->h.root());
-    req.set_name("d" + std::to_string(i));
-    ReplyTag tag{1, i};
-    ASSERT_TRUE(this->h.mdt().Mkdir(req, &tag).ok());
-  }
+  auto mkdir_recorded = [this](uint64_t from, uint64_t to) {
+    for (uint64_t i = from; i <= to; ++i) {
+      MkdirRequest req;
+      req.set_parent(this->h.root());
+      req.set_name("d" + std::to_string(i));
+      ReplyTag tag{1, i};
+      ASSERT_TRUE(this->h.mdt().Mkdir(req, &tag).ok());
+    }
+  };
+  mkdir_recorded(1, 10);
   ASSERT_TRUE(this->h.mdt().TrimReplies(3).ok());
   for (uint64_t i = 1; i <= 10; ++i) {
     EXPECT_EQ(this->h.mdt().LookupReply(1, i)->has_value(), i > 7) << i;
   }
   // A later trim starts where this one stopped, and still leaves only the newest.
-  for (uint64_t i = 11; i <= 15; ++i) {
-    MkdirRequest req;
-    req.set_parent(this->h.root());
-    req.set_name("d" + std::to_string(i));
-    ReplyTag tag{1, i};
-    ASSERT_TRUE(this->h.mdt().Mkdir(req, &tag).ok());
-  }
+  mkdir_recorded(11, 15);
   ASSERT_TRUE(this->h.mdt().TrimReplies(3).ok());
   ASSERT_TRUE(this->h.mdt().TrimReplies(3).ok());  // nothing more to do
   for (uint64_t i = 1; i <= 15; ++i) {
