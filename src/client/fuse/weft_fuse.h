@@ -66,7 +66,7 @@ struct FuseFs {
   NoCapabilityCache* no_caps;       // answers the kernel's security.capability before writes
   CallerGroupsCache* groups;        // callers' supplementary groups, read once per burst
   fuse_session* session = nullptr;  // set once the session exists, before the mount
-  AsyncReplies async;               // requests answered on the client's loop, not yet answered
+  AsyncReplies async{};             // requests answered on the client's loop, not yet answered
 };
 
 // The libfuse operation table; userdata is a FuseFs*.
