@@ -72,16 +72,16 @@ TYPED_TEST(MdtStoreTest, ScanVisitsPrefixInOrderFromKey) {
   EXPECT_TRUE(this->Keys(Family::kDentries, "", "r/").empty());
   // Prefixes that end in 0xff bytes (their upper bound is shorter) and keys just past them.
   WriteBatch more;
-  for (std::string k : {std::string("pÿÿ", 3), std::string("pÿÿ", 4),
-                        std::string("pÿþ", 3), std::string("q", 1)}) {
+  for (std::string k : {std::string("p\xff\xff", 3), std::string("p\xff\xff\x01", 4),
+                        std::string("p\xff\xfe", 3), std::string("q", 1)}) {
     more.Put(Family::kDentries, k, "v");
   }
   ASSERT_TRUE(this->store->Commit(more).ok());
-  std::vector<std::string> ff = {std::string("pÿÿ", 3), std::string("pÿÿ", 4)};
-  EXPECT_EQ(this->Keys(Family::kDentries, "", std::string("pÿÿ", 3)), ff);
-  std::vector<std::string> f = {std::string("pÿþ", 3), std::string("pÿÿ", 3),
-                                std::string("pÿÿ", 4)};
-  EXPECT_EQ(this->Keys(Family::kDentries, "", std::string("pÿ", 2)), f);
+  std::vector<std::string> ff = {std::string("p\xff\xff", 3), std::string("p\xff\xff\x01", 4)};
+  EXPECT_EQ(this->Keys(Family::kDentries, "", std::string("p\xff\xff", 3)), ff);
+  std::vector<std::string> f = {std::string("p\xff\xfe", 3), std::string("p\xff\xff", 3),
+                                std::string("p\xff\xff\x01", 4)};
+  EXPECT_EQ(this->Keys(Family::kDentries, "", std::string("p\xff", 2)), f);
 }
 
 TYPED_TEST(MdtStoreTest, ScanStopsWhenVisitorSaysSo) {
