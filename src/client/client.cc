@@ -30,7 +30,7 @@ Result<std::unique_ptr<Client>> Client::Mount(std::string_view source,
                                               const ClientOptions& options) {
   WEFT_RETURN_IF_ERROR(CheckOptions(options));
   WEFT_ASSIGN_OR_RETURN(MountSource parsed, ParseMountSource(source));
-  auto impl = std::make_unique<Impl>();
+  auto impl = std::make_unique<Impl>(options.loop_spin);
   impl->fsname = parsed.fsname;
   WEFT_RETURN_IF_ERROR(impl->Run(Connect(impl.get(), std::move(parsed), options)));
   impl->mounted = true;

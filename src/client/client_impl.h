@@ -15,7 +15,10 @@
 namespace weft::client {
 
 struct Client::Impl {
-  LoopThread thread{EventLoop::Options{.name = "weft-client"}};
+  explicit Impl(std::chrono::microseconds loop_spin)
+      : thread(EventLoop::Options{.name = "weft-client", .spin = loop_spin}) {}
+
+  LoopThread thread;
   std::string fsname;
   std::atomic<bool> mounted{false};
   // Loop-thread only, from mount to unmount.

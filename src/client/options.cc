@@ -33,6 +33,9 @@ Status CheckOptions(const ClientOptions& o) {
   if (o.call_timeout.count() <= 0 || o.attempt_timeout.count() <= 0) {
     return Status(StatusCode::kInvalidArgument, "call_timeout and attempt_timeout must be > 0");
   }
+  if (o.loop_spin.count() < 0) {
+    return Status(StatusCode::kInvalidArgument, "loop_spin must not be negative");
+  }
   if (o.config_poll.count() <= 0) {
     return Status(StatusCode::kInvalidArgument, "config_poll must be > 0");
   }

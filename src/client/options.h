@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "common/event_loop.h"
 #include "common/status.h"
 
 namespace weft::client {
@@ -44,6 +45,9 @@ struct ClientOptions {
   // the file (read, fsync, close, truncate, a write elsewhere). Its error, if sending fails,
   // comes back from that call, and from the next fsync or close.
   bool gather_writes = true;
+  // How long the client's idle event loop polls before it blocks (DefaultLoopSpin(): 400 µs).
+  // A call's reply that comes within it is not paid for with a wake-up.
+  std::chrono::microseconds loop_spin = DefaultLoopSpin();
 };
 
 // Ok if the options can work; kInvalidArgument naming the bad field otherwise.

@@ -1,4 +1,5 @@
 #include "common/event_loop.h"
+#include "common/config.h"
 #include "common/timer_heap.h"
 
 #include <pthread.h>
@@ -31,6 +32,9 @@ constexpr uint64_t kPollerTag = 3;
 // The longest an idle loop blocks while a poller without a wait fd is registered.
 constexpr std::chrono::milliseconds kFdlessPollerMaxBlock{1};
 constexpr int kMaxEpollEvents = 16;
+// A sched_yield that returns later than this ran another thread (one that finds no other
+// thread returns in under 2 µs here; one that does, after that thread's slice, often ms).
+constexpr std::chrono::microseconds kContendedYield{20};
 
 [[noreturn]] void Fatal(const std::string& loop, const char* what, int err) {
   spdlog::critical("event loop '{}': {}: {}", loop, what, std::strerror(err));
@@ -144,7 +148,14 @@ void EventLoop::Impl::AddToEpoll(int fd, uint64_t tag) {
   }
 }
 
-std::chrono::microseconds DefaultLoopSpin() { return std::chrono::microseconds(50); }
+std::chrono::microseconds DefaultLoopSpin() { return std::chrono::microseconds(400); }
+
+void AddLoopKeys(ConfigRegistry& registry, int64_t* spin_us) {
+  registry.Add<int64_t>("loop.spin_us", spin_us, DefaultLoopSpin().count(),
+                        "Microseconds an idle event loop polls before it blocks (0: block at "
+                        "once); polling ends early when another thread needs the core",
+                        CheckRange<int64_t>(0, 100'000));
+}
 
 // ---- Running ----
 
@@ -156,6 +167,7 @@ void EventLoop::Impl::Run(EventLoop* self) {
     std::abort();
   }
   bool idle = false;
+  bool contended = false;  // a yield in this idle spell let another thread run
   Clock::time_point idle_since;
   while (!stop_.load(std::memory_order_acquire)) {
     if (RunOnce() > 0) {
@@ -165,12 +177,16 @@ void EventLoop::Impl::Run(EventLoop* self) {
     Clock::time_point now = Clock::now();
     if (!idle) {
       idle = true;
+      contended = false;
       idle_since = now;
     }
-    if (now - idle_since < options_.spin) {
+    if (!contended && now - idle_since < options_.spin) {
       // Hand the core to any thread that is ready to run (event_loop.h, Options::spin); with
-      // none, this returns at once and the loop polls again.
+      // none, this returns at once and the loop polls again. A yield that took long ran some
+      // other thread: the core has other work, so poll once more and then block, to be woken
+      // (and scheduled) when work comes rather than after that thread's next slice.
       sched_yield();
+      contended = Clock::now() - now > kContendedYield;
       continue;
     }
     Block();

@@ -32,20 +32,27 @@
 
 namespace weft {
 
+class ConfigRegistry;
 class Uring;
 
 using Clock = std::chrono::steady_clock;
 
-// How long an idle loop polls before it blocks, unless told: 50 µs. A loop that blocks pays a
+// How long an idle loop polls before it blocks, unless told: 400 µs. A loop that blocks pays a
 // wake-up when its next message or completion arrives, and on a virtual machine whose vCPU
 // went idle that is an IPI and a return from the halt: about 40 µs on the 2-vCPU machines this
 // was measured on (a 64 B RPC round trip, two wake-ups, took 94-105 µs; polling, 20 µs).
-// Waiting work (the reply to a call, the next request of a client that just got one) mostly
-// arrives within tens of microseconds, so the loop polls that long first. It yields the core
-// between polls (sched_yield), so a spinning loop takes no CPU from threads that have work,
-// which a plain busy-poll did (on 2 vCPUs the client's, MDS's and OSS's busy-polling loops
-// slowed creates through the mount by 25-40%). docs/runtime.md, docs/performance.md.
+// What a loop waits for mostly comes within a few hundred microseconds: a 4 KiB disk read
+// (40-50 µs), the reply to an OSS read (80-150 µs) or to an MDS change (the log sync, 300-450
+// µs), so the loop polls that long first. It yields the core between polls (sched_yield), and
+// blocks as soon as a yield ran another thread: a loop that yields stays runnable, so its next
+// event would wait for that thread's time slice to end, while a blocked loop is woken at once
+// (a plain busy-poll on 2 vCPUs slowed creates through the mount by 25-40%).
+// docs/runtime.md, docs/performance.md.
 std::chrono::microseconds DefaultLoopSpin();
+
+// Declares "loop.spin_us" (how long a daemon's idle event loops poll before they block; default
+// DefaultLoopSpin()) bound to `spin_us`.
+void AddLoopKeys(ConfigRegistry& registry, int64_t* spin_us);
 
 class EventLoop {
  public:

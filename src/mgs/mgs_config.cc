@@ -1,5 +1,6 @@
 #include "mgs/mgs_config.h"
 
+#include "common/event_loop.h"
 #include "mgs/mgs_service.h"
 
 namespace weft::mgs {
@@ -59,6 +60,7 @@ void AddMgsKeys(ConfigRegistry& r, MgsOptions* o) {
                   CheckStripeSize);
   r.Add<int64_t>("mgs.default_stripe_count", &o->default_stripe_count, 1,
                  "Default number of OSTs a new file is striped over; -1: all", CheckStripeCount);
+  AddLoopKeys(r, &o->loop_spin_us);
   AddLoggingKeys(r, &o->log);
   AddMetricsKeys(r, &o->metrics);
 }

@@ -20,6 +20,7 @@ struct MgsOptions {
   int64_t target_down_after_ms = 0;  // mgs.target_down_after_ms
   uint64_t default_stripe_size = 0;  // mgs.default_stripe_size
   int64_t default_stripe_count = 0;  // mgs.default_stripe_count
+  int64_t loop_spin_us = 0;          // loop.spin_us
   LogOptions log;
   MetricsOptions metrics;
 };

@@ -87,6 +87,7 @@ int RunMgsDaemon(int argc, const char* const* argv) {
   }
   EventLoop::Options loop_options;
   loop_options.name = "mgs";
+  loop_options.spin = std::chrono::microseconds(options.loop_spin_us);
   EventLoop loop(loop_options);
   int exit_code = 1;
   loop.Spawn(Serve(loop, options, &exit_code));

@@ -2,6 +2,7 @@
 
 #include <string_view>
 
+#include "common/event_loop.h"
 #include "oss/oss_service.h"
 
 namespace weft::oss {
@@ -26,6 +27,7 @@ void AddOssKeys(ConfigRegistry& r, OssOptions* o) {
               "Use O_DIRECT for 4 KiB-aligned reads and writes where the file system allows it");
   r.Add<bool>("oss.stream_writes", &o->stream_writes, true,
               "Write bulk payloads of 512 KiB and more to disk piece by piece as they arrive");
+  AddLoopKeys(r, &o->loop_spin_us);
   AddLoggingKeys(r, &o->log);
   AddMetricsKeys(r, &o->metrics);
 }

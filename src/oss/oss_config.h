@@ -20,6 +20,7 @@ struct OssOptions {
   int64_t max_open_objects = 0;      // oss.max_open_objects
   bool direct_io = true;             // oss.direct_io
   bool stream_writes = true;         // oss.stream_writes
+  int64_t loop_spin_us = 0;          // loop.spin_us
   LogOptions log;
   MetricsOptions metrics;
 };

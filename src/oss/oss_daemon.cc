@@ -295,6 +295,7 @@ int RunOssDaemon(int argc, const char* const* argv) {
   }
   EventLoop::Options loop_options;
   loop_options.name = "oss";
+  loop_options.spin = std::chrono::microseconds(options.loop_spin_us);
   int exit_code = 1;
   {
     EventLoop loop(loop_options);

@@ -1,10 +1,12 @@
 #include "common/event_loop.h"
 
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -175,6 +177,52 @@ TEST(EventLoopTest, IdleLoopBlocksAndWakesPromptlyOnPost) {
   auto posted = Clock::now();
   auto ran = RunOn(thread.loop(), []() -> Task<Clock::time_point> { co_return Clock::now(); }());
   EXPECT_LT(ran - posted, 50ms);
+}
+
+// A spinning loop hands its core to a thread that needs it and blocks. A loop that kept
+// spinning would still yield the core, but it would stay runnable: work posted to it would
+// wait for the busy thread's time slice to end (milliseconds), where a blocked loop is woken,
+// and scheduled, at once.
+TEST(EventLoopTest, SpinEndsWhenAnotherThreadNeedsTheCore) {
+  cpu_set_t allowed;
+  ASSERT_EQ(sched_getaffinity(0, sizeof(allowed), &allowed), 0);
+  if (CPU_COUNT(&allowed) < 2) GTEST_SKIP() << "needs two CPUs";
+  int cpu = 0;
+  while (!CPU_ISSET(cpu, &allowed)) ++cpu;
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(cpu, &one);
+  cpu_set_t others = allowed;
+  CPU_CLR(cpu, &others);
+  ASSERT_EQ(sched_setaffinity(0, sizeof(others), &others), 0);  // this thread posts from elsewhere
+
+  LoopThread thread(EventLoop::Options{.name = "spin-test", .spin = 10s});
+  RunOn(thread.loop(), [](cpu_set_t* set) -> Task<void> {
+    sched_setaffinity(0, sizeof(*set), set);
+    co_return;
+  }(&one));
+  std::atomic<bool> done{false};
+  std::thread busy([&] {
+    sched_setaffinity(0, sizeof(one), &one);
+    while (!done.load(std::memory_order_relaxed)) {
+    }
+  });
+  std::vector<Clock::duration> delays;
+  for (int i = 0; i < 21; ++i) {
+    std::this_thread::sleep_for(10ms);
+    Clock::time_point posted = Clock::now();
+    Clock::time_point ran =
+        RunOn(thread.loop(), []() -> Task<Clock::time_point> { co_return Clock::now(); }());
+    delays.push_back(ran - posted);
+  }
+  done = true;
+  busy.join();
+  sched_setaffinity(0, sizeof(allowed), &allowed);
+  std::sort(delays.begin(), delays.end());
+  EXPECT_LT(delays[delays.size() / 2], 1ms)
+      << "median delay of work posted to a loop that spins beside a busy thread: "
+      << std::chrono::duration_cast<std::chrono::microseconds>(delays[delays.size() / 2]).count()
+      << " µs";
 }
 
 // A completion source whose wait fd is an eventfd.

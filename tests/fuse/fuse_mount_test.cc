@@ -96,6 +96,10 @@ TEST_F(FuseUsageTest, WrongUsageIsRefusedNamingTheProblem) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("attr_timeout"));
 
+  r = Run({"127.0.0.1@tcp:/weft", dir_.path(), "-o", "loop_spin_us=-1"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("loop_spin_us"));
+
   r = Run({"127.0.0.1@tcp:/weft", dir_.path(), "-o", "threads"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("needs a value"));
@@ -109,6 +113,7 @@ TEST_F(FuseUsageTest, WrongUsageIsRefusedNamingTheProblem) {
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_THAT(r.out, HasSubstr("attr_timeout"));
   EXPECT_THAT(r.out, HasSubstr("max_rpcs_in_flight"));
+  EXPECT_THAT(r.out, HasSubstr("loop_spin_us"));
 }
 
 TEST_F(FuseUsageTest, AMountWithoutAnMgsFailsAfterItsTimeout) {

@@ -74,6 +74,11 @@ TEST_F(OssProcessTest, RefusesUnformattedAndForeignTargets) {
 
   r = RunCommand({BinaryPath("src/oss/weft-oss")}, Output("r4"));
   EXPECT_EQ(r.exit_code, 2) << r.err;
+
+  r = RunCommand({BinaryPath("src/oss/weft-oss"), "--target", a, "--loop.spin_us=-5"},
+                 Output("r5"));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("loop.spin_us"), std::string::npos) << r.err;
 }
 
 Task<Result<mgs::GetConfigReply>> GetConfig(mgs::MgsService::Stub* stub) {

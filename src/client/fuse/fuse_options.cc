@@ -33,6 +33,7 @@ struct Keys {
   uint64_t max_rpcs_in_flight = 0;
   int64_t call_timeout_ms = 0;
   int64_t attempt_timeout_ms = 0;
+  int64_t loop_spin_us = 0;
   ConfigRegistry registry;
 
   explicit Keys(FuseOptions* o) {
@@ -71,6 +72,10 @@ struct Keys {
     registry.Add<int64_t>("attempt_timeout_ms", &attempt_timeout_ms, d.attempt_timeout.count(),
                           "No reply within this long: the request is sent again",
                           CheckRange<int64_t>(10, 3'600'000));
+    registry.Add<int64_t>("loop_spin_us", &loop_spin_us, d.loop_spin.count(),
+                          "Microseconds the client's idle event loop polls before it blocks "
+                          "(0: block at once)",
+                          CheckRange<int64_t>(0, 100'000));
   }
 
   void Finish(FuseOptions* o) const {
@@ -78,6 +83,7 @@ struct Keys {
     o->client.max_rpcs_in_flight = max_rpcs_in_flight;
     o->client.call_timeout = std::chrono::milliseconds(call_timeout_ms);
     o->client.attempt_timeout = std::chrono::milliseconds(attempt_timeout_ms);
+    o->client.loop_spin = std::chrono::microseconds(loop_spin_us);
   }
 };
 

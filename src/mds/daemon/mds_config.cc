@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "common/event_loop.h"
 #include "mds/mds_service.h"
 
 namespace weft::mds {
@@ -108,6 +109,7 @@ void AddMdsKeys(ConfigRegistry& r, MdsOptions* o) {
   r.Add<int64_t>("mds.reply_trim_ms", &o->reply_trim_ms, 60000,
                  "Interval of trimming reply records down to mds.reply_records_keep",
                  CheckTrimMs);
+  AddLoopKeys(r, &o->loop_spin_us);
   AddLoggingKeys(r, &o->log);
   AddMetricsKeys(r, &o->metrics);
 }

@@ -243,6 +243,7 @@ int RunMdsDaemon(int argc, const char* const* argv) {
   }
   EventLoop::Options loop_options;
   loop_options.name = "mds";
+  loop_options.spin = std::chrono::microseconds(options.loop_spin_us);
   EventLoop loop(loop_options);
   int exit_code = 1;
   loop.Spawn(Serve(loop, options, *label, &exit_code));
