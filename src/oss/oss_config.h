@@ -14,13 +14,13 @@
 namespace weft::oss {
 
 struct OssOptions {
-  std::vector<std::string> targets;  // --target PATH ...
-  std::string listen;                // oss.listen
-  int64_t heartbeat_interval_ms = 0; // oss.heartbeat_interval_ms
-  int64_t max_open_objects = 0;      // oss.max_open_objects
-  bool direct_io = true;             // oss.direct_io
-  bool stream_writes = true;         // oss.stream_writes
-  int64_t loop_spin_us = 0;          // loop.spin_us
+  std::vector<std::string> targets;   // --target PATH ...
+  std::string listen;                 // oss.listen
+  int64_t heartbeat_interval_ms = 0;  // oss.heartbeat_interval_ms
+  int64_t max_open_objects = 0;       // oss.max_open_objects
+  bool direct_io = true;              // oss.direct_io
+  bool stream_writes = true;          // oss.stream_writes
+  int64_t loop_spin_us = 0;           // loop.spin_us
   LogOptions log;
   MetricsOptions metrics;
 };
