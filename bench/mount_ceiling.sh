@@ -129,7 +129,8 @@ for run in $(seq "$runs"); do
   done
 done
 
-printf '%-22s %10s %10s %10s %8s\n' "measurement" "raw" "passthru" "weft" "weft/pt"
+printf '%-22s %10s %10s %10s %8s  %s\n' "measurement" "raw" "passthru" "weft" "weft/pt" \
+  "weft/pt of each run (median)"
 for key in "seq-write-1m 1" "seq-write-1m 4" "seq-read-1m 1" "seq-read-1m 4" "rand-read-4k 1" \
            "rand-write-4k 1" "md-create 1" "md-create 4" "md-stat 1" "md-stat 4" "md-unlink 1" \
            "md-unlink 4" "untar" "lsR"; do
@@ -139,8 +140,19 @@ for key in "seq-write-1m 1" "seq-write-1m 4" "seq-read-1m 1" "seq-read-1m 4" "ra
   w=$(echo "${results[$k.weft]}" | median)
   ratio=$(awk -v p="$p" -v w="$w" -v t="$job" 'BEGIN {
     if (t == "untar" || t == "lsR") printf "%.2f", p / w; else printf "%.2f", w / p }')
-  printf '%-22s %10s %10s %10s %8s\n' "$job${nj:+ x$nj}" "${r:--}" "$p" "$w" "$ratio"
+  # Each run's own ratio, its passthrough and Weft measured back to back: the ratio of the
+  # medians above may pair numbers from different runs.
+  per=$(awk -v ps="${results[$k.pt]}" -v ws="${results[$k.weft]}" -v t="$job" 'BEGIN {
+    n = split(ps, P, " "); split(ws, W, " ")
+    for (i = 1; i <= n; i++) {
+      if (P[i] <= 0 || W[i] <= 0) { printf "- "; continue }
+      printf "%.2f ", (t == "untar" || t == "lsR") ? P[i] / W[i] : W[i] / P[i]
+    } }')
+  pm=$(echo "$per" | tr -d '-' | median)
+  printf '%-22s %10s %10s %10s %8s  %s(%s)\n' "$job${nj:+ x$nj}" "${r:--}" "$p" "$w" "$ratio" \
+    "$per" "$pm"
 done
 echo "(MB/s for 1m jobs, IOPS for 4k jobs, ops/s for md, seconds for untar and ls -lR;"
-echo " weft/pt is the ratio of rates: for the timed rows passthrough time / weft time)"
+echo " weft/pt is the ratio of rates: for the timed rows passthrough time / weft time; the"
+echo " ratio of the medians may pair different runs, each run's own ratio does not)"
 rm -rf "$wdir"

@@ -7,7 +7,8 @@
 #
 # Per run, workload and depth: fio for 3 s, then oss_bench (one OSS over RPC on loopback, same
 # block size and calls in flight) for 3 s. Prints every pair, then per point the medians of
-# MB/s (1 MiB) or IOPS (4 KiB) and the ratio oss_bench / fio.
+# MB/s (1 MiB) or IOPS (4 KiB), the ratio oss_bench / fio of those medians, and each run's own
+# ratio (fio and oss_bench back to back) with their median: the first may pair different runs.
 set -euo pipefail
 dir=${1:?usage: oss_ceiling.sh DIR [BUILD_DIR] [RUNS] [DEPTHS] [WORKLOADS] [ARGS...]}
 build=${2:-build/release}
@@ -45,7 +46,7 @@ oss_point() {  # WORKLOAD DEPTH -> MB/s for 1 MiB, IOPS for 4 KiB
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-declare -A F O
+declare -A F O R
 echo "load: $(uptime)"
 for i in $(seq "$runs"); do
   for w in $workloads; do
@@ -55,6 +56,7 @@ for i in $(seq "$runs"); do
       echo "run $i $w depth $d: fio $f oss_bench $o"
       F[$w.$d]+="$f "
       O[$w.$d]+="$o "
+      R[$w.$d]+="$(awk -v f="$f" -v o="$o" 'BEGIN { printf "%.2f", (f > 0 ? o / f : 0) }') "
     done
   done
 done
@@ -64,7 +66,10 @@ for w in $workloads; do
   for d in $depths; do
     fm=$(printf '%s\n' ${F[$w.$d]} | median)
     om=$(printf '%s\n' ${O[$w.$d]} | median)
-    awk -v w="$w" -v d="$d" -v f="$fm" -v o="$om" -v u="$unit" \
-      'BEGIN { printf "median %-10s depth %2s: fio %9s %s  oss_bench %9s %s  ratio %.2f\n", w, d, f, u, o, u, o / f }'
+    rm=$(printf '%s\n' ${R[$w.$d]} | median)
+    # Two ratios: of the medians, and the median of each run's own ratio (fio and oss_bench
+    # measured back to back); the first may pair numbers from different runs.
+    awk -v w="$w" -v d="$d" -v f="$fm" -v o="$om" -v u="$unit" -v rm="$rm" -v runs="${R[$w.$d]}" \
+      'BEGIN { printf "median %-10s depth %2s: fio %9s %s  oss_bench %9s %s  ratio %.2f  per run %s(median %s)\n", w, d, f, u, o, u, o / f, runs, rm }'
   done
 done
