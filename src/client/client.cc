@@ -56,6 +56,7 @@ Task<Status> Connect(Client::Impl* impl, MountSource source, ClientOptions optio
 }
 
 Task<void> Disconnect(Client::Impl* impl) {
+  co_await impl->io->Stop();
   co_await impl->cluster->Stop();
   impl->walker.reset();
   impl->io.reset();

@@ -11,6 +11,10 @@
 
 namespace weft::client {
 
+// True if [offset, offset + len) lies inside the `size` bytes at `start` (none if size is 0).
+inline bool Holds(uint64_t start, size_t size, uint64_t offset, size_t len) {
+  return size != 0 && offset >= start && offset + len <= start + size;
+}
 
 inline Status CheckLayout(const InodeState& state) {
   if (state.type == mds::DIRECTORY) {

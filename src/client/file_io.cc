@@ -71,8 +71,25 @@ Task<Result<size_t>> FileIo::Pread(File& file, char* buf, size_t len, uint64_t o
   len = static_cast<size_t>(std::min<uint64_t>(len, state.size - offset));
   bool sequential = offset == state.last_read_end;
   state.last_read_end = offset + len;
-  if (offset >= state.ra_offset && offset + len <= state.ra_offset + state.ra_data.size()) {
+  // In the window being fetched ahead: wait for it, and the first read to wake makes it the
+  // kept one. A fetch that failed fails that read (the RPC layer has retried for call_timeout
+  // already); one that overlapped a change of the file is dropped, and the read goes on below
+  // as if there had been none.
+  while (state.ahead && !Holds(state.ra_offset, state.ra_data.size(), offset, len) &&
+         Holds(state.ahead->offset, state.ahead->data.size(), offset, len)) {
+    std::shared_ptr<AheadFetch> ahead = state.ahead;
+    co_await ahead->done.Wait();
+    if (state.ahead != ahead) continue;  // another read took it, or a change dropped it
+    state.ahead.reset();
+    if (!ahead->status.ok()) co_return ahead->status;
+    if (ahead->changes == state.changes) {
+      state.ra_offset = ahead->offset;
+      state.ra_data = std::move(ahead->data);
+    }
+  }
+  if (Holds(state.ra_offset, state.ra_data.size(), offset, len)) {
     std::memcpy(buf, state.ra_data.data() + (offset - state.ra_offset), len);
+    StartAhead(file.state);
     co_return len;
   }
   size_t window = cluster_.options().readahead;
@@ -80,7 +97,8 @@ Task<Result<size_t>> FileIo::Pread(File& file, char* buf, size_t len, uint64_t o
     WEFT_CO_RETURN_IF_ERROR(co_await ReadStriped(state, buf, len, offset));
     co_return len;
   }
-  // Sequential: fetch the window into a buffer of its own, keep it, copy the read out.
+  // Sequential: fetch the window into a buffer of its own, keep it, copy the read out, and
+  // start on the next window.
   std::string ahead(static_cast<size_t>(std::min<uint64_t>(window, state.size - offset)), '\0');
   uint64_t changes = state.changes;
   WEFT_CO_RETURN_IF_ERROR(co_await ReadStriped(state, ahead.data(), ahead.size(), offset));
@@ -88,9 +106,37 @@ Task<Result<size_t>> FileIo::Pread(File& file, char* buf, size_t len, uint64_t o
   if (state.changes == changes) {
     state.ra_offset = offset;
     state.ra_data = std::move(ahead);
+    StartAhead(file.state);
   }
   co_return len;
 }
+
+// The window after the kept one comes while the reader reads the kept one, so a sequential
+// reader waits for the OSTs only at its first read (and when it outruns them). At most one
+// window is fetched ahead per inode: a reader that moved elsewhere has it replaced.
+void FileIo::StartAhead(const std::shared_ptr<InodeState>& state) {
+  size_t window = cluster_.options().readahead;
+  uint64_t next = state->ra_offset + state->ra_data.size();
+  if (window == 0 || state->ra_data.empty() || next >= state->size) return;
+  if (state->ahead && state->ahead->offset == next) return;
+  auto ahead = std::make_shared<AheadFetch>(cluster_.loop());
+  ahead->offset = next;
+  ahead->data.resize(static_cast<size_t>(std::min<uint64_t>(window, state->size - next)));
+  ahead->changes = state->changes;
+  state->ahead = ahead;
+  fetches_.Add();
+  cluster_.loop().Spawn(FetchAhead(state, std::move(ahead)));
+}
+
+Task<void> FileIo::FetchAhead(std::shared_ptr<InodeState> state,
+                              std::shared_ptr<AheadFetch> ahead) {
+  ahead->status =
+      co_await ReadStriped(*state, ahead->data.data(), ahead->data.size(), ahead->offset);
+  ahead->done.Set();
+  fetches_.Done(Status::Ok());
+}
+
+Task<void> FileIo::Stop() { (co_await fetches_.Wait()).IgnoreError(); }
 
 Task<void> FileIo::WritePiece(OstLink ost, uint32_t ost_index, oss::ObjectId id,
                               uint64_t offset, std::span<const char> data, WaitGroup* group) {
@@ -123,8 +169,7 @@ Task<Status> FileIo::WriteStriped(InodeState& state, const char* buf, size_t len
                                      &group));
   }
   Status written = co_await group.Wait();
-  state.ra_data.clear();  // a fetch that ran while the pieces were in flight may hold old bytes
-  ++state.changes;
+  state.DropReadahead();  // a fetch that ran while the pieces were in flight may hold old bytes
   co_return written;
 }
 
@@ -161,8 +206,7 @@ Task<Result<size_t>> FileIo::Pwrite(File& file, const char* buf, size_t len, uin
   if (small) {
     if (state.gather.empty()) state.gather_offset = offset;
     state.gather.append(buf, len);
-    state.ra_data.clear();
-    ++state.changes;
+    state.DropReadahead();
   } else {
     WEFT_CO_RETURN_IF_ERROR(co_await WriteStriped(state, buf, len, offset));
   }

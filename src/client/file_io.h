@@ -24,6 +24,17 @@
 
 namespace weft::client {
 
+// A readahead window fetched in the background while the reader reads the one before it
+// (FileIo::Pread): bytes [offset, offset + data.size()) of the file once `done` is set.
+struct AheadFetch {
+  explicit AheadFetch(EventLoop& loop) : done(loop) {}
+  uint64_t offset = 0;
+  std::string data;
+  uint64_t changes = 0;  // the inode's `changes` when the fetch began: kept only if unchanged
+  Status status;
+  AsyncEvent done;
+};
+
 // What this client knows of one open inode, shared by its open files.
 struct InodeState {
   uint64_t ino = 0;
@@ -36,10 +47,12 @@ struct InodeState {
   uint64_t writes = 0;
   uint64_t writes_reported = 0;
   std::set<uint32_t> unsynced;   // stripes written since the last OSS Sync
-  // Readahead: bytes [ra_offset, ra_offset + ra_data.size()) of the file, and where the last
-  // read ended (a read starting there is sequential).
+  // Readahead: bytes [ra_offset, ra_offset + ra_data.size()) of the file, the window after
+  // them if it is being fetched (or fetched and not yet read), and where the last read ended
+  // (a read starting there is sequential).
   uint64_t ra_offset = 0;
   std::string ra_data;
+  std::shared_ptr<AheadFetch> ahead;
   uint64_t last_read_end = 0;
   uint64_t changes = 0;  // bumped by writes, truncates and opens: a fetch that overlapped one
                          // is not kept
@@ -50,6 +63,14 @@ struct InodeState {
   std::unique_ptr<AsyncSemaphore> flush_lock;
   Status write_error;  // a gathered write that failed, for the next fsync or close
   int opens = 0;
+
+  // The file's bytes changed here (or may have elsewhere: an open): readahead kept or being
+  // fetched is not used.
+  void DropReadahead() {
+    ra_data.clear();
+    ahead.reset();
+    ++changes;
+  }
 };
 
 // True if the MDS has yet to hear of this client's writes: a size past its own, or data
@@ -77,7 +98,11 @@ using FileHandle = std::shared_ptr<File>;
 
 class FileIo {
  public:
-  FileIo(Cluster& cluster, MetaClient& meta) : cluster_(cluster), meta_(meta) {}
+  FileIo(Cluster& cluster, MetaClient& meta)
+      : cluster_(cluster), meta_(meta), fetches_(cluster.loop()) {}
+
+  // Returns once no readahead fetch is in flight. Before the FileIo is destroyed.
+  Task<void> Stop();
 
   // open(2) of an existing inode: attributes fetched now (close-to-open), access checked by
   // the MDS for the open mode; O_TRUNC truncates (MDS, then the objects).
@@ -132,6 +157,10 @@ class FileIo {
   Task<Status> ReadStriped(InodeState& state, char* buf, size_t len, uint64_t offset);
   // Drops the readahead of an open inode (its bytes changed).
   void DropAhead(uint64_t ino);
+  // Starts fetching the window after the kept one, unless it is being fetched already or the
+  // kept one ends the file.
+  void StartAhead(const std::shared_ptr<InodeState>& state);
+  Task<void> FetchAhead(std::shared_ptr<InodeState> state, std::shared_ptr<AheadFetch> ahead);
   Task<Status> PunchObjects(const mds::Layout& layout, uint64_t size);
   Task<Result<Inode>> MdsOpen(const Credentials& cred, uint64_t ino, uint32_t flags);
   Task<Result<Inode>> TruncateAtOpen(const Credentials& cred, Inode inode, uint32_t flags);
@@ -161,6 +190,7 @@ class FileIo {
   Cluster& cluster_;
   MetaClient& meta_;
   std::map<uint64_t, std::shared_ptr<InodeState>> open_;
+  WaitGroup fetches_;  // readahead fetches in flight
 };
 
 template <typename Req, typename Resp>

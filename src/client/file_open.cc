@@ -38,8 +38,7 @@ FileHandle FileIo::Attach(const Inode& inode, const Credentials& cred, uint32_t 
   state->type = inode.type();
   state->layout = inode.layout();
   state->size = state->size_unreported ? std::max(state->size, inode.size()) : inode.size();
-  state->ra_data.clear();  // close-to-open: nothing read before this open is reused
-  ++state->changes;
+  state->DropReadahead();  // close-to-open: nothing read before this open is reused
   ++state->opens;
   auto file = std::make_shared<File>();
   file->state = state;
@@ -326,8 +325,7 @@ Task<Status> FileIo::Truncate(const Credentials& cred, uint64_t ino, uint64_t si
 void FileIo::DropAhead(uint64_t ino) {
   auto it = open_.find(ino);
   if (it == open_.end()) return;
-  it->second->ra_data.clear();
-  ++it->second->changes;
+  it->second->DropReadahead();
 }
 
 }  // namespace weft::client

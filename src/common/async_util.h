@@ -1,7 +1,9 @@
-// Two small loop-thread-only synchronisation helpers for coroutines:
+// Small loop-thread-only synchronisation helpers for coroutines:
 //   - AsyncSemaphore: at most N holders (the RPCs in flight to one OST);
 //   - WaitGroup: a coroutine waits for every task it started (the pieces of one striped I/O,
-//     the disk writes of one OSS Write whose data is still arriving).
+//     the disk writes of one OSS Write whose data is still arriving);
+//   - AsyncEvent: any number of coroutines wait for one thing to happen (a readahead fetch
+//     that several reads need).
 //
 // Thread-safety: loop-thread only; waiters are resumed through EventLoop::Resume, so a release
 // never runs another coroutine inside the caller's stack.
@@ -11,6 +13,7 @@
 #include <cstddef>
 #include <deque>
 #include <utility>
+#include <vector>
 
 #include "common/event_loop.h"
 #include "common/status.h"
@@ -78,6 +81,32 @@ class WaitGroup {
   size_t pending_ = 0;
   std::coroutine_handle<> waiter_;
   Status first_error_;
+};
+
+// Set once; Wait() returns at once after that, and every coroutine waiting before is resumed.
+class AsyncEvent {
+ public:
+  explicit AsyncEvent(EventLoop& loop) : loop_(&loop) {}
+
+  void Set() {
+    set_ = true;
+    for (std::coroutine_handle<> h : std::exchange(waiters_, {})) loop_->Resume(h);
+  }
+  bool is_set() const { return set_; }
+  auto Wait() {
+    struct Awaiter {
+      AsyncEvent* event;
+      bool await_ready() const noexcept { return event->set_; }
+      void await_suspend(std::coroutine_handle<> h) { event->waiters_.push_back(h); }
+      void await_resume() const noexcept {}
+    };
+    return Awaiter{this};
+  }
+
+ private:
+  EventLoop* loop_;
+  bool set_ = false;
+  std::vector<std::coroutine_handle<>> waiters_;
 };
 
 }  // namespace weft

@@ -187,6 +187,66 @@ TEST_F(ClientIoTest, SmallSequentialWritesAreGatheredUntilTheNextCall) {
   ASSERT_TRUE(fs_->Close(f).ok());
 }
 
+// A sequential reader's next readahead window is fetched while it reads the one before: once
+// the first read has started it, the reader gets through both windows with every OSS gone.
+// A change of the file by this client while a window is fetched (or fetched and not yet read)
+// drops that window: the reads after it see the change.
+TEST_F(ClientIoTest, ReadaheadFetchesTheNextWindowAndDropsItOnAChange) {
+  constexpr uint64_t kWindow = 4 * kS;
+  std::mt19937_64 rng(7);
+  std::string ref = Random(rng, 16 * kS);  // max_rpc_size: sent at once
+  FileHandle f = CreateStriped("/ahead");
+  ASSERT_NE(f, nullptr);
+  ASSERT_TRUE(fs_->Pwrite(f, ref.data(), ref.size(), 0).ok());
+  ASSERT_TRUE(fs_->Close(f).ok());
+
+  client::ClientOptions o;
+  o.call_timeout = 2s;
+  o.attempt_timeout = 500ms;
+  o.readahead = kWindow;
+  auto reader = Client::Mount(cluster_.MountSource(), o);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  auto g = (*reader)->OpenPath(cred_, "/ahead", O_RDWR);
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  std::string chunk(4096, 'x');
+  ASSERT_EQ(*(*reader)->Pread(*g, chunk.data(), chunk.size(), 0), chunk.size());
+  std::this_thread::sleep_for(1s);  // the second window arrives meanwhile
+  cluster_.KillOss(0);
+  cluster_.KillOss(1);
+  for (uint64_t off = chunk.size(); off < 2 * kWindow; off += chunk.size()) {
+    auto n = (*reader)->Pread(*g, chunk.data(), chunk.size(), off);
+    ASSERT_TRUE(n.ok()) << "offset " << off << ": " << n.status().ToString();
+    ASSERT_TRUE(chunk == ref.substr(off, chunk.size())) << "offset " << off;
+  }
+  auto past = (*reader)->Pread(*g, chunk.data(), chunk.size(), 2 * kWindow);
+  EXPECT_FALSE(past.ok()) << "the third window needs an OSS";
+  cluster_.StartOss(0);
+  cluster_.StartOss(1);
+  ASSERT_NO_FATAL_FAILURE(cluster_.WaitOssRegistered(0));
+  ASSERT_NO_FATAL_FAILURE(cluster_.WaitOssRegistered(1));
+  ASSERT_TRUE((*reader)->Close(*g).ok());
+
+  // Writes land in the window after the kept one as the reader reaches it, while that window
+  // is fetched or waits to be read: a small one (gathered, sent before the next read) into the
+  // second window, one of max_rpc_size (sent at once) over the whole file at the third.
+  g = (*reader)->OpenPath(cred_, "/ahead", O_RDWR);
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  for (uint64_t off = 0; off < 3 * kWindow; off += chunk.size()) {
+    if (off == kWindow) {
+      ASSERT_TRUE((*reader)->Pwrite(*g, "ZZZZ", 4, kWindow + 100).ok());
+      ref.replace(kWindow + 100, 4, "ZZZZ");
+    } else if (off == 2 * kWindow) {
+      std::string big = Random(rng, 16 * kS);
+      ASSERT_TRUE((*reader)->Pwrite(*g, big.data(), big.size(), 0).ok());
+      ref = big;
+    }
+    auto n = (*reader)->Pread(*g, chunk.data(), chunk.size(), off);
+    ASSERT_TRUE(n.ok()) << "offset " << off << ": " << n.status().ToString();
+    ASSERT_TRUE(chunk == ref.substr(off, chunk.size())) << "offset " << off;
+  }
+  EXPECT_TRUE((*reader)->Close(*g).ok());
+}
+
 // OSTs 2 and 3 go away; a write over all four stripes waits for them and completes once their
 // OSS is back, and the data reads back.
 TEST_F(ClientIoTest, CallsToARestartedServerWaitAndComplete) {
