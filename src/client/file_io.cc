@@ -124,7 +124,7 @@ void FileIo::StartAhead(const std::shared_ptr<InodeState>& state) {
   ahead->data.resize(static_cast<size_t>(std::min<uint64_t>(window, state->size - next)));
   ahead->changes = state->changes;
   state->ahead = ahead;
-  fetches_.Add();
+  background_.Add();
   cluster_.loop().Spawn(FetchAhead(state, std::move(ahead)));
 }
 
@@ -133,10 +133,10 @@ Task<void> FileIo::FetchAhead(std::shared_ptr<InodeState> state,
   ahead->status =
       co_await ReadStriped(*state, ahead->data.data(), ahead->data.size(), ahead->offset);
   ahead->done.Set();
-  fetches_.Done(Status::Ok());
+  background_.Done(Status::Ok());
 }
 
-Task<void> FileIo::Stop() { (co_await fetches_.Wait()).IgnoreError(); }
+Task<void> FileIo::Stop() { (co_await background_.Wait()).IgnoreError(); }
 
 Task<void> FileIo::WritePiece(OstLink ost, uint32_t ost_index, oss::ObjectId id,
                               uint64_t offset, std::span<const char> data, WaitGroup* group) {
@@ -173,7 +173,31 @@ Task<Status> FileIo::WriteStriped(InodeState& state, const char* buf, size_t len
   co_return written;
 }
 
-Task<Status> FileIo::Flush(InodeState& state) {
+// Every slot taken in turn: the writes-behind that held them are answered. (Slots are handed
+// out in order, so writes that come meanwhile queue behind the drain.)
+Task<void> FileIo::DrainBehind(InodeState& state) {
+  const size_t slots = cluster_.options().write_behind;
+  for (size_t i = 0; i < slots; ++i) co_await state.behind_slots->Acquire();
+  for (size_t i = 0; i < slots; ++i) state.behind_slots->Release();
+}
+
+// The data is the caller's copy: Pwrite has returned, and the FUSE buffer with it.
+Task<void> FileIo::WriteBehind(std::shared_ptr<InodeState> state, std::string data,
+                               uint64_t offset) {
+  Status st = co_await WriteStriped(*state, data.data(), data.size(), offset);
+  if (!st.ok()) {
+    st = st.WithContext("an earlier write of " + std::to_string(data.size()) +
+                        " bytes at offset " + std::to_string(offset) + " (write-behind) failed");
+    if (state->behind_error.ok()) state->behind_error = st;
+    if (state->write_error.ok()) state->write_error = st;
+  }
+  state->behind_slots->Release();
+  background_.Done(Status::Ok());
+}
+
+Task<Status> FileIo::Flush(InodeState& state, bool behind) {
+  if (behind) co_await DrainBehind(state);
+  Status behind_error = std::exchange(state.behind_error, Status());
   co_await state.flush_lock->Acquire();
   std::string data = std::move(state.gather);
   state.gather.clear();
@@ -188,6 +212,7 @@ Task<Status> FileIo::Flush(InodeState& state) {
     }
   }
   state.flush_lock->Release();
+  if (st.ok()) st = behind_error;
   co_return st;
 }
 
@@ -202,11 +227,20 @@ Task<Result<size_t>> FileIo::Pwrite(File& file, const char* buf, size_t len, uin
   bool small = cluster_.options().gather_writes && len < max;
   bool follows = !state.gather.empty() && offset == state.gather_offset + state.gather.size() &&
                  state.gather.size() + len <= max;
-  if (!(small && follows)) WEFT_CO_RETURN_IF_ERROR(co_await Flush(state));
+  // A large write behind others that it continues need not wait for them: it cannot overlap
+  // them. Any other write waits, so that no two writes to one range are in flight at once.
+  bool behind = cluster_.options().write_behind > 0 && len >= max;
+  bool continues = behind && offset == state.behind_end;
+  if (!(small && follows)) WEFT_CO_RETURN_IF_ERROR(co_await Flush(state, !continues));
   if (small) {
     if (state.gather.empty()) state.gather_offset = offset;
     state.gather.append(buf, len);
     state.DropReadahead();
+  } else if (behind) {
+    co_await state.behind_slots->Acquire();
+    state.behind_end = offset + len;
+    background_.Add();
+    cluster_.loop().Spawn(WriteBehind(file.state, std::string(buf, len), offset));
   } else {
     WEFT_CO_RETURN_IF_ERROR(co_await WriteStriped(state, buf, len, offset));
   }

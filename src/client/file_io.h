@@ -61,7 +61,12 @@ struct InodeState {
   uint64_t gather_offset = 0;
   std::string gather;
   std::unique_ptr<AsyncSemaphore> flush_lock;
-  Status write_error;  // a gathered write that failed, for the next fsync or close
+  // Write-behind: writes sent and not yet answered hold one of `behind_slots` each
+  // (ClientOptions::write_behind); the next write that continues them starts at `behind_end`.
+  std::unique_ptr<AsyncSemaphore> behind_slots;
+  uint64_t behind_end = 0;
+  Status behind_error;  // a write-behind that failed, for the next call on the file
+  Status write_error;   // a gathered write or write-behind that failed, for fsync or close
   int opens = 0;
 
   // The file's bytes changed here (or may have elsewhere: an open): readahead kept or being
@@ -99,9 +104,10 @@ using FileHandle = std::shared_ptr<File>;
 class FileIo {
  public:
   FileIo(Cluster& cluster, MetaClient& meta)
-      : cluster_(cluster), meta_(meta), fetches_(cluster.loop()) {}
+      : cluster_(cluster), meta_(meta), background_(cluster.loop()) {}
 
-  // Returns once no readahead fetch is in flight. Before the FileIo is destroyed.
+  // Returns once no readahead fetch or write-behind is in flight. Before the FileIo is
+  // destroyed.
   Task<void> Stop();
 
   // open(2) of an existing inode: attributes fetched now (close-to-open), access checked by
@@ -148,8 +154,12 @@ class FileIo {
 
  private:
   FileHandle Attach(const Inode& inode, const Credentials& cred, uint32_t flags);
-  // Sends the gathered writes of the inode, if any.
-  Task<Status> Flush(InodeState& state);
+  // Waits for the inode's writes-behind (unless `behind` is false), then sends its gathered
+  // writes, if any. Returns the first error of either not reported yet.
+  Task<Status> Flush(InodeState& state, bool behind = true);
+  // Returns once no write-behind of the inode is in flight.
+  Task<void> DrainBehind(InodeState& state);
+  Task<void> WriteBehind(std::shared_ptr<InodeState> state, std::string data, uint64_t offset);
   Task<Status> WriteStriped(InodeState& state, const char* buf, size_t len, uint64_t offset);
   Task<Result<std::vector<OstLink>>> LinksFor(const InodeState& state,
                                               const std::vector<StripePiece>& pieces);
@@ -190,7 +200,7 @@ class FileIo {
   Cluster& cluster_;
   MetaClient& meta_;
   std::map<uint64_t, std::shared_ptr<InodeState>> open_;
-  WaitGroup fetches_;  // readahead fetches in flight
+  WaitGroup background_;  // readahead fetches and writes-behind in flight
 };
 
 template <typename Req, typename Resp>

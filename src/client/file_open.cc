@@ -33,6 +33,8 @@ FileHandle FileIo::Attach(const Inode& inode, const Credentials& cred, uint32_t 
   if (!state) {
     state = std::make_shared<InodeState>();
     state->flush_lock = std::make_unique<AsyncSemaphore>(cluster_.loop(), 1);
+    state->behind_slots =
+        std::make_unique<AsyncSemaphore>(cluster_.loop(), cluster_.options().write_behind);
   }
   state->ino = inode.ino();
   state->type = inode.type();

@@ -45,6 +45,12 @@ struct ClientOptions {
   // the file (read, fsync, close, truncate, a write elsewhere). Its error, if sending fails,
   // comes back from that call, and from the next fsync or close.
   bool gather_writes = true;
+  // Write-behind: a write of max_rpc_size or more that continues the file's last one is copied
+  // and its RPCs started, and Pwrite returns; at most this many such writes per open inode are
+  // in flight (4; 0: Pwrite waits for the OSTs). Every other call on the file waits for them
+  // first (read, fsync, close, truncate, a write elsewhere). An error comes back from the next
+  // write or that call, and from the next fsync or close.
+  size_t write_behind = 4;
   // How long the client's idle event loop polls before it blocks (DefaultLoopSpin(): 400 µs).
   // A call's reply that comes within it is not paid for with a wake-up.
   std::chrono::microseconds loop_spin = DefaultLoopSpin();

@@ -247,6 +247,63 @@ TEST_F(ClientIoTest, ReadaheadFetchesTheNextWindowAndDropsItOnAChange) {
   EXPECT_TRUE((*reader)->Close(*g).ok());
 }
 
+// Large sequential writes return before the OSTs have them (write-behind): with every OSS
+// gone, a writer's writes return at once, and the error comes back from the next call (here
+// fsync, which waited for them) and again from close. With the OSSes up, a write elsewhere
+// waits for those in flight (a rewrite of a range in flight lands after it), and reads and a
+// second client after close see every byte.
+TEST_F(ClientIoTest, WriteBehindReturnsAtOnceAndReportsErrorsLater) {
+  constexpr uint64_t kBig = 16 * kS;  // max_rpc_size: not gathered
+  std::mt19937_64 rng(11);
+  auto quick = cluster_.Mount(2s);
+  ASSERT_TRUE(quick.ok()) << quick.status().ToString();
+  auto f = (*quick)->OpenPath(cred_, "/behind", O_CREAT | O_EXCL | O_RDWR, 0644);
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  cluster_.KillOss(0);
+  cluster_.KillOss(1);
+  std::string lost = Random(rng, kBig);
+  auto start = std::chrono::steady_clock::now();
+  for (uint64_t i = 0; i < 3; ++i) {
+    ASSERT_TRUE((*quick)->Pwrite(*f, lost.data(), lost.size(), i * kBig).ok()) << i;
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1500ms)
+      << "three writes within write_behind (4) wait for no OSS";
+  Status synced = (*quick)->Fsync(*f);
+  EXPECT_EQ(synced.code(), StatusCode::kRpcDeadlineExceeded) << synced.ToString();
+  EXPECT_NE(synced.message().find("write-behind"), std::string::npos) << synced.ToString();
+  cluster_.StartOss(0);
+  cluster_.StartOss(1);
+  ASSERT_NO_FATAL_FAILURE(cluster_.WaitOssRegistered(0));
+  ASSERT_NO_FATAL_FAILURE(cluster_.WaitOssRegistered(1));
+  EXPECT_TRUE((*quick)->Close(*f).ok()) << "fsync reported it; close reports it no more";
+
+  FileHandle g = CreateStriped("/behind2");
+  ASSERT_NE(g, nullptr);
+  std::string ref;
+  for (int i = 0; i < 6; ++i) {
+    std::string piece = Random(rng, kBig);
+    ASSERT_TRUE(fs_->Pwrite(g, piece.data(), piece.size(), ref.size()).ok()) << i;
+    ref += piece;
+  }
+  std::string again = Random(rng, kBig);  // over the first write, maybe still in flight
+  ASSERT_TRUE(fs_->Pwrite(g, again.data(), again.size(), 0).ok());
+  ref.replace(0, kBig, again);
+  std::string back(ref.size(), 'x');
+  ASSERT_EQ(*fs_->Pread(g, back.data(), back.size(), 0), ref.size());
+  EXPECT_TRUE(back == ref);
+  ASSERT_TRUE(fs_->Close(g).ok());
+  auto other = cluster_.Mount();
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  auto h = (*other)->OpenPath(cred_, "/behind2", O_RDONLY);
+  ASSERT_TRUE(h.ok()) << h.status().ToString();
+  std::string seen(ref.size() + 1, 'x');
+  auto n = (*other)->Pread(*h, seen.data(), seen.size(), 0);
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  seen.resize(*n);
+  EXPECT_TRUE(seen == ref);
+  EXPECT_TRUE((*other)->Close(*h).ok());
+}
+
 // OSTs 2 and 3 go away; a write over all four stripes waits for them and completes once their
 // OSS is back, and the data reads back.
 TEST_F(ClientIoTest, CallsToARestartedServerWaitAndComplete) {

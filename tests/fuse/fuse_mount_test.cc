@@ -100,6 +100,10 @@ TEST_F(FuseUsageTest, WrongUsageIsRefusedNamingTheProblem) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("loop_spin_us"));
 
+  r = Run({"127.0.0.1@tcp:/weft", dir_.path(), "-o", "write_behind=1000"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("write_behind"));
+
   r = Run({"127.0.0.1@tcp:/weft", dir_.path(), "-o", "threads"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("needs a value"));
@@ -114,6 +118,7 @@ TEST_F(FuseUsageTest, WrongUsageIsRefusedNamingTheProblem) {
   EXPECT_THAT(r.out, HasSubstr("attr_timeout"));
   EXPECT_THAT(r.out, HasSubstr("max_rpcs_in_flight"));
   EXPECT_THAT(r.out, HasSubstr("loop_spin_us"));
+  EXPECT_THAT(r.out, HasSubstr("write_behind"));
 }
 
 TEST_F(FuseUsageTest, AMountWithoutAnMgsFailsAfterItsTimeout) {

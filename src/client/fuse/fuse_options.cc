@@ -31,6 +31,7 @@ constexpr std::array<std::string_view, 11> kIgnoredOptions = {
 struct Keys {
   uint64_t max_rpc_size = 0;
   uint64_t max_rpcs_in_flight = 0;
+  uint64_t write_behind = 0;
   int64_t call_timeout_ms = 0;
   int64_t attempt_timeout_ms = 0;
   int64_t loop_spin_us = 0;
@@ -66,6 +67,10 @@ struct Keys {
     registry.Add<uint64_t>("max_rpcs_in_flight", &max_rpcs_in_flight, d.max_rpcs_in_flight,
                            "Data RPCs in flight to one OST at a time",
                            CheckRange<uint64_t>(1, 256));
+    registry.Add<uint64_t>("write_behind", &write_behind, d.write_behind,
+                           "Writes of max_rpc_size or more a file may have in flight after "
+                           "write(2) returned (0: write(2) waits for the OSTs)",
+                           CheckRange<uint64_t>(0, 256));
     registry.Add<int64_t>("call_timeout_ms", &call_timeout_ms, d.call_timeout.count(),
                           "How long a call waits for a server that is down before it fails",
                           CheckRange<int64_t>(100, 86'400'000));
@@ -81,6 +86,7 @@ struct Keys {
   void Finish(FuseOptions* o) const {
     o->client.max_rpc_size = max_rpc_size;
     o->client.max_rpcs_in_flight = max_rpcs_in_flight;
+    o->client.write_behind = write_behind;
     o->client.call_timeout = std::chrono::milliseconds(call_timeout_ms);
     o->client.attempt_timeout = std::chrono::milliseconds(attempt_timeout_ms);
     o->client.loop_spin = std::chrono::microseconds(loop_spin_us);
