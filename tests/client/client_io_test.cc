@@ -36,6 +36,20 @@ class ClientIoTest : public ::testing::Test {
     return *f;
   }
 
+  // A second client (close-to-open) opens `path` and reads exactly `want`.
+  void ExpectAnotherClientReads(const std::string& path, const std::string& want) {
+    auto other = cluster_.Mount();
+    ASSERT_TRUE(other.ok()) << other.status().ToString();
+    auto g = (*other)->OpenPath(cred_, path, O_RDONLY);
+    ASSERT_TRUE(g.ok()) << g.status().ToString();
+    std::string all(want.size() + 1, 'x');
+    auto r = (*other)->Pread(*g, all.data(), all.size(), 0);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    all.resize(*r);
+    EXPECT_TRUE(all == want) << path;
+    EXPECT_TRUE((*other)->Close(*g).ok());
+  }
+
   static std::string Random(std::mt19937_64& rng, size_t n) {
     std::string s(n, '\0');
     for (char& c : s) c = static_cast<char>('a' + rng() % 26);
@@ -126,14 +140,7 @@ TEST_F(ClientIoTest, RandomWritesReadsAndTruncatesMatchAReferenceAcrossFourStrip
   auto st = (*other)->Stat(cred_, "/data");
   ASSERT_TRUE(st.ok()) << st.status().ToString();
   EXPECT_EQ(st->size(), ref.size());
-  auto g = (*other)->OpenPath(cred_, "/data", O_RDONLY);
-  ASSERT_TRUE(g.ok()) << g.status().ToString();
-  std::string all(ref.size() + 1, 'x');
-  auto r = (*other)->Pread(*g, all.data(), all.size(), 0);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  all.resize(*r);
-  EXPECT_TRUE(all == ref);
-  EXPECT_TRUE((*other)->Close(*g).ok());
+  ExpectAnotherClientReads("/data", ref);
 }
 
 TEST_F(ClientIoTest, FsyncReportsTheSizeAndOTruncEmptiesTheObjects) {
@@ -292,16 +299,7 @@ TEST_F(ClientIoTest, WriteBehindReturnsAtOnceAndReportsErrorsLater) {
   ASSERT_EQ(*fs_->Pread(g, back.data(), back.size(), 0), ref.size());
   EXPECT_TRUE(back == ref);
   ASSERT_TRUE(fs_->Close(g).ok());
-  auto other = cluster_.Mount();
-  ASSERT_TRUE(other.ok()) << other.status().ToString();
-  auto h = (*other)->OpenPath(cred_, "/behind2", O_RDONLY);
-  ASSERT_TRUE(h.ok()) << h.status().ToString();
-  std::string seen(ref.size() + 1, 'x');
-  auto n = (*other)->Pread(*h, seen.data(), seen.size(), 0);
-  ASSERT_TRUE(n.ok()) << n.status().ToString();
-  seen.resize(*n);
-  EXPECT_TRUE(seen == ref);
-  EXPECT_TRUE((*other)->Close(*h).ok());
+  ExpectAnotherClientReads("/behind2", ref);
 }
 
 // OSTs 2 and 3 go away; a write over all four stripes waits for them and completes once their
