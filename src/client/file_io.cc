@@ -228,7 +228,9 @@ Task<Result<size_t>> FileIo::Pwrite(File& file, const char* buf, size_t len, uin
   bool follows = !state.gather.empty() && offset == state.gather_offset + state.gather.size() &&
                  state.gather.size() + len <= max;
   // A large write behind others that it continues need not wait for them: it cannot overlap
-  // them. Any other write waits, so that no two writes to one range are in flight at once.
+  // them. Any other write waits for them, so that no write overtakes one to the same range that
+  // returned before it began. (Writes that callers issue concurrently are in no order, here as
+  // in POSIX.)
   bool behind = cluster_.options().write_behind > 0 && len >= max;
   bool continues = behind && offset == state.behind_end;
   if (!(small && follows)) WEFT_CO_RETURN_IF_ERROR(co_await Flush(state, !continues));
