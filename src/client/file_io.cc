@@ -173,47 +173,92 @@ Task<Status> FileIo::WriteStriped(InodeState& state, const char* buf, size_t len
   co_return written;
 }
 
-// Every slot taken in turn: the writes-behind that held them are answered. (Slots are handed
-// out in order, so writes that come meanwhile queue behind the drain.)
+// Every slot taken in turn: the writes that held them are answered. (Slots are handed out in
+// order, so writes that come meanwhile queue behind the drain.)
 Task<void> FileIo::DrainBehind(InodeState& state) {
   const size_t slots = cluster_.options().write_behind;
   for (size_t i = 0; i < slots; ++i) co_await state.behind_slots->Acquire();
   for (size_t i = 0; i < slots; ++i) state.behind_slots->Release();
 }
 
+namespace {
+
+bool OverlapsBehind(const InodeState& state, uint64_t offset, uint64_t len) {
+  for (const auto& [o, n] : state.behind) {
+    if (offset < o + n && o < offset + len) return true;
+  }
+  return false;
+}
+
+// True if a write of `len` at `offset` continues the gathered writes and fits with them.
+bool FollowsGather(const InodeState& state, uint64_t offset, size_t len, size_t max) {
+  return offset == state.gather_offset + state.gather.size() && state.gather.size() + len <= max;
+}
+
+Status EarlierWriteFailed(const Status& st, size_t len, uint64_t offset, const char* kind) {
+  return st.WithContext("an earlier write of " + std::to_string(len) + " bytes at offset " +
+                        std::to_string(offset) + " (" + kind + ") failed");
+}
+
+}  // namespace
+
+// A write in flight is never overtaken by one to the same range: the later waits until no
+// write it overlaps is in flight. (Writes that callers issue concurrently are in no order,
+// here as in POSIX.)
+Task<Status> FileIo::Send(std::shared_ptr<InodeState> state, std::string data, uint64_t offset,
+                          const char* kind) {
+  if (cluster_.options().write_behind == 0) {
+    co_return co_await WriteStriped(*state, data.data(), data.size(), offset);
+  }
+  for (;;) {
+    if (OverlapsBehind(*state, offset, data.size())) {
+      co_await DrainBehind(*state);
+      continue;
+    }
+    co_await state->behind_slots->Acquire();
+    if (!OverlapsBehind(*state, offset, data.size())) break;
+    state->behind_slots->Release();  // one came while this waited for its slot
+  }
+  state->behind.emplace_back(offset, data.size());
+  background_.Add();
+  cluster_.loop().Spawn(WriteBehind(std::move(state), std::move(data), offset, kind));
+  co_return Status::Ok();
+}
+
 // The data is the caller's copy: Pwrite has returned, and the FUSE buffer with it.
 Task<void> FileIo::WriteBehind(std::shared_ptr<InodeState> state, std::string data,
-                               uint64_t offset) {
+                               uint64_t offset, const char* kind) {
   Status st = co_await WriteStriped(*state, data.data(), data.size(), offset);
   if (!st.ok()) {
-    st = st.WithContext("an earlier write of " + std::to_string(data.size()) +
-                        " bytes at offset " + std::to_string(offset) + " (write-behind) failed");
+    st = EarlierWriteFailed(st, data.size(), offset, kind);
     if (state->behind_error.ok()) state->behind_error = st;
     if (state->write_error.ok()) state->write_error = st;
   }
+  auto it = std::find(state->behind.begin(), state->behind.end(),
+                      std::pair<uint64_t, uint64_t>(offset, data.size()));
+  if (it != state->behind.end()) state->behind.erase(it);
   state->behind_slots->Release();
   background_.Done(Status::Ok());
 }
 
-Task<Status> FileIo::Flush(InodeState& state, bool behind) {
-  if (behind) co_await DrainBehind(state);
-  Status behind_error = std::exchange(state.behind_error, Status());
+// flush_lock: a Flush that comes while another sends the gathered writes waits until they are
+// sent (or in flight, and so waited for by its drain).
+Task<Status> FileIo::Flush(InodeState& state, bool wait) {
   co_await state.flush_lock->Acquire();
-  std::string data = std::move(state.gather);
-  state.gather.clear();
-  uint64_t offset = state.gather_offset;
-  Status st;
-  if (!data.empty()) {
-    st = co_await WriteStriped(state, data.data(), data.size(), offset);
-    if (!st.ok()) {
-      st = st.WithContext("an earlier write of " + std::to_string(data.size()) +
-                          " bytes at offset " + std::to_string(offset) + " (gathered) failed");
+  if (!state.gather.empty()) {
+    uint64_t offset = state.gather_offset;
+    std::string data = std::exchange(state.gather, std::string());
+    size_t len = data.size();
+    Status st = co_await Send(state.shared_from_this(), std::move(data), offset, "gathered");
+    if (!st.ok()) {  // sent now (no write-behind), and failed
+      st = EarlierWriteFailed(st, len, offset, "gathered");
       if (state.write_error.ok()) state.write_error = st;
+      if (state.behind_error.ok()) state.behind_error = st;
     }
   }
   state.flush_lock->Release();
-  if (st.ok()) st = behind_error;
-  co_return st;
+  if (wait) co_await DrainBehind(state);
+  co_return std::exchange(state.behind_error, Status());
 }
 
 Task<Result<size_t>> FileIo::Pwrite(File& file, const char* buf, size_t len, uint64_t offset) {
@@ -223,35 +268,31 @@ Task<Result<size_t>> FileIo::Pwrite(File& file, const char* buf, size_t len, uin
   WEFT_CO_RETURN_IF_ERROR(CheckWritable(file));
   if ((file.flags_ & O_APPEND) != 0) offset = state.size;
   if (len == 0) co_return size_t{0};
+  if (!state.behind_error.ok()) co_return std::exchange(state.behind_error, Status());
   const size_t max = cluster_.options().max_rpc_size;
   bool small = cluster_.options().gather_writes && len < max;
-  bool follows = !state.gather.empty() && offset == state.gather_offset + state.gather.size() &&
-                 state.gather.size() + len <= max;
-  // A large write behind others that it continues need not wait for them: it cannot overlap
-  // them. Any other write waits for them, so that no write overtakes one to the same range that
-  // returned before it began. (Writes that callers issue concurrently are in no order, here as
-  // in POSIX.)
-  bool behind = cluster_.options().write_behind > 0 && len >= max;
-  bool continues = behind && offset == state.behind_end;
-  if (!(small && follows)) WEFT_CO_RETURN_IF_ERROR(co_await Flush(state, !continues));
+  // The gathered writes go first (behind, or now), then this one: gathered, or sent. Neither
+  // waits for the writes in flight unless it overlaps one of them (Send). (A loop: another
+  // caller may have gathered while Flush waited.)
+  while (!state.gather.empty() && !(small && FollowsGather(state, offset, len, max))) {
+    WEFT_CO_RETURN_IF_ERROR(co_await Flush(state, /*wait=*/false));
+  }
   if (small) {
     if (state.gather.empty()) state.gather_offset = offset;
     state.gather.append(buf, len);
     state.DropReadahead();
-  } else if (behind) {
-    co_await state.behind_slots->Acquire();
-    state.behind_end = offset + len;
-    background_.Add();
-    cluster_.loop().Spawn(WriteBehind(file.state, std::string(buf, len), offset));
-  } else {
+  } else if (cluster_.options().write_behind == 0) {
     WEFT_CO_RETURN_IF_ERROR(co_await WriteStriped(state, buf, len, offset));
+  } else {
+    WEFT_CO_RETURN_IF_ERROR(
+        co_await Send(file.state, std::string(buf, len), offset, "write-behind"));
   }
   ++state.writes;
   if (offset + len > state.size) {
     state.size = offset + len;
     state.size_unreported = true;
   }
-  if (state.gather.size() >= max) WEFT_CO_RETURN_IF_ERROR(co_await Flush(state));
+  if (state.gather.size() >= max) WEFT_CO_RETURN_IF_ERROR(co_await Flush(state, false));
   co_return len;
 }
 

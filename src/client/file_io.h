@@ -36,7 +36,7 @@ struct AheadFetch {
 };
 
 // What this client knows of one open inode, shared by its open files.
-struct InodeState {
+struct InodeState : std::enable_shared_from_this<InodeState> {
   uint64_t ino = 0;
   mds::FileType type = mds::FILE_TYPE_UNSPECIFIED;
   mds::Layout layout;
@@ -57,15 +57,15 @@ struct InodeState {
   uint64_t changes = 0;  // bumped by writes, truncates and opens: a fetch that overlapped one
                          // is not kept
   // Write gathering: small sequential writes not sent yet, bytes [gather_offset,
-  // gather_offset + gather.size()); flush_lock is held while they are sent.
+  // gather_offset + gather.size()); flush_lock is held while they are being sent.
   uint64_t gather_offset = 0;
   std::string gather;
   std::unique_ptr<AsyncSemaphore> flush_lock;
-  // Write-behind: writes sent and not yet answered hold one of `behind_slots` each
-  // (ClientOptions::write_behind); the next write that continues them starts at `behind_end`.
+  // Write-behind: writes sent and not yet answered, (offset, length) each, and the slots they
+  // hold (ClientOptions::write_behind of them).
+  std::vector<std::pair<uint64_t, uint64_t>> behind;
   std::unique_ptr<AsyncSemaphore> behind_slots;
-  uint64_t behind_end = 0;
-  Status behind_error;  // a write-behind that failed, for the next call on the file
+  Status behind_error;  // a write sent that failed, for the next call on the file
   Status write_error;   // a gathered write or write-behind that failed, for fsync or close
   int opens = 0;
 
@@ -154,12 +154,18 @@ class FileIo {
 
  private:
   FileHandle Attach(const Inode& inode, const Credentials& cred, uint32_t flags);
-  // Waits for the inode's writes-behind (unless `behind` is false), then sends its gathered
-  // writes, if any. Returns the first error of either not reported yet.
-  Task<Status> Flush(InodeState& state, bool behind = true);
-  // Returns once no write-behind of the inode is in flight.
+  // Sends the inode's gathered writes, if any, and (with `wait`) waits until none of its
+  // writes is in flight. Returns the first error of a write sent that no call has returned.
+  Task<Status> Flush(InodeState& state, bool wait = true);
+  // Sends `data` at `offset`. With write-behind: in the background, once no write in flight
+  // overlaps it and a slot is free (Ok); its error comes later (behind_error, write_error).
+  // Without: now, with its status. `kind` names it in errors ("gathered", "write-behind").
+  Task<Status> Send(std::shared_ptr<InodeState> state, std::string data, uint64_t offset,
+                    const char* kind);
+  // Returns once no write of the inode is in flight.
   Task<void> DrainBehind(InodeState& state);
-  Task<void> WriteBehind(std::shared_ptr<InodeState> state, std::string data, uint64_t offset);
+  Task<void> WriteBehind(std::shared_ptr<InodeState> state, std::string data, uint64_t offset,
+                         const char* kind);
   Task<Status> WriteStriped(InodeState& state, const char* buf, size_t len, uint64_t offset);
   Task<Result<std::vector<OstLink>>> LinksFor(const InodeState& state,
                                               const std::vector<StripePiece>& pieces);

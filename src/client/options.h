@@ -41,15 +41,15 @@ struct ClientOptions {
   // truncates of the file.
   size_t readahead = size_t{4} << 20;
   // Write gathering: a write smaller than max_rpc_size is kept and sent together with the
-  // sequential writes that follow it, in RPCs of up to max_rpc_size, before any other call on
-  // the file (read, fsync, close, truncate, a write elsewhere). Its error, if sending fails,
-  // comes back from that call, and from the next fsync or close.
+  // sequential writes that follow it, in RPCs of up to max_rpc_size, when the buffer is full,
+  // a write elsewhere comes, or before any other call on the file (read, fsync, close,
+  // truncate).
   bool gather_writes = true;
-  // Write-behind: a write of max_rpc_size or more that continues the file's last one is copied
-  // and its RPCs started, and Pwrite returns; at most this many such writes per open inode are
-  // in flight (4; 0: Pwrite waits for the OSTs). Every other call on the file waits for them
-  // first (read, fsync, close, truncate, a write elsewhere). An error comes back from the next
-  // write or that call, and from the next fsync or close.
+  // Write-behind: what a write sends (its gathered writes, or itself if max_rpc_size or more,
+  // copied) goes out in the background and Pwrite returns; at most this many such writes per
+  // open inode are in flight (4). One that overlaps a write in flight waits for it; every call
+  // other than a write waits for all of them. An error comes back from the next write or call
+  // on the file, and from the next fsync or close. 0: sent before the call returns.
   size_t write_behind = 4;
   // How long the client's idle event loop polls before it blocks (DefaultLoopSpin(): 400 µs).
   // A call's reply that comes within it is not paid for with a wake-up.

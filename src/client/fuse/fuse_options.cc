@@ -68,8 +68,8 @@ struct Keys {
                            "Data RPCs in flight to one OST at a time",
                            CheckRange<uint64_t>(1, 256));
     registry.Add<uint64_t>("write_behind", &write_behind, d.write_behind,
-                           "Writes of max_rpc_size or more a file may have in flight after "
-                           "write(2) returned (0: write(2) waits for the OSTs)",
+                           "Writes a file may have in flight after write(2) returned (gathered "
+                           "small writes, writes of max_rpc_size or more; 0: none)",
                            CheckRange<uint64_t>(0, 256));
     registry.Add<int64_t>("call_timeout_ms", &call_timeout_ms, d.call_timeout.count(),
                           "How long a call waits for a server that is down before it fails",
