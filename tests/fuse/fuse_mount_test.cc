@@ -88,25 +88,19 @@ TEST_F(FuseUsageTest, WrongUsageIsRefusedNamingTheProblem) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("source"));
 
-  r = Run({"127.0.0.1@tcp:/weft", dir_.path(), "-o", "bogus_option=1"});
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_THAT(r.err, HasSubstr("unknown mount option 'bogus_option'"));
-
-  r = Run({"127.0.0.1@tcp:/weft", dir_.path(), "-o", "attr_timeout=soon"});
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_THAT(r.err, HasSubstr("attr_timeout"));
-
-  r = Run({"127.0.0.1@tcp:/weft", dir_.path(), "-o", "loop_spin_us=-1"});
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_THAT(r.err, HasSubstr("loop_spin_us"));
-
-  r = Run({"127.0.0.1@tcp:/weft", dir_.path(), "-o", "write_behind=1000"});
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_THAT(r.err, HasSubstr("write_behind"));
-
-  r = Run({"127.0.0.1@tcp:/weft", dir_.path(), "-o", "threads"});
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_THAT(r.err, HasSubstr("needs a value"));
+  // A bad -o option, and what the error must say.
+  const std::pair<std::string, std::string> kBadOptions[] = {
+      {"bogus_option=1", "unknown mount option 'bogus_option'"},
+      {"attr_timeout=soon", "attr_timeout"},
+      {"loop_spin_us=-1", "loop_spin_us"},
+      {"write_behind=1000", "write_behind"},
+      {"threads", "needs a value"},
+  };
+  for (const auto& [option, says] : kBadOptions) {
+    r = Run({"127.0.0.1@tcp:/weft", dir_.path(), "-o", option});
+    EXPECT_EQ(r.exit_code, 1) << option;
+    EXPECT_THAT(r.err, HasSubstr(says)) << option;
+  }
 
   // -s (sloppy): unknown options are ignored; the missing directory still stops it.
   r = Run({"127.0.0.1@tcp:/weft", dir_.path() + "/absent", "-s", "-o", "bogus"});
