@@ -226,8 +226,8 @@ Task<Status> FileIo::Send(std::shared_ptr<InodeState> state, std::string data, u
 }
 
 // The data is the caller's copy: Pwrite has returned, and the FUSE buffer with it.
-Task<void> FileIo::WriteBehind(std::shared_ptr<InodeState> state, std::string data,
-                               uint64_t offset, const char* kind) {
+Task<void> FileIo::WriteBehind(std::shared_ptr<InodeState> state, std::string data, uint64_t offset,
+                               const char* kind) {
   Status st = co_await WriteStriped(*state, data.data(), data.size(), offset);
   if (!st.ok()) {
     st = EarlierWriteFailed(st, data.size(), offset, kind);

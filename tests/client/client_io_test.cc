@@ -256,9 +256,9 @@ TEST_F(ClientIoTest, ReadaheadFetchesTheNextWindowAndDropsItOnAChange) {
 
 // Writes return before the OSTs have them (write-behind): with every OSS gone, large
 // sequential writes and small scattered ones return at once, and the error comes back from the
-// next call (here fsync, which waited for them) and not again from close. With the OSSes up, a write elsewhere
-// waits for those in flight (a rewrite of a range in flight lands after it), and reads and a
-// second client after close see every byte.
+// next call (here fsync, which waited for them) and not again from close. With the OSSes up, a
+// write elsewhere waits for those in flight (a rewrite of a range in flight lands after it),
+// and reads and a second client after close see every byte.
 TEST_F(ClientIoTest, WriteBehindReturnsAtOnceAndReportsErrorsLater) {
   constexpr uint64_t kBig = 16 * kS;  // max_rpc_size: not gathered
   std::mt19937_64 rng(11);
@@ -280,8 +280,7 @@ TEST_F(ClientIoTest, WriteBehindReturnsAtOnceAndReportsErrorsLater) {
       << "four writes within write_behind (4) wait for no OSS";
   Status synced = (*quick)->Fsync(*f);
   EXPECT_EQ(synced.code(), StatusCode::kRpcDeadlineExceeded) << synced.ToString();
-  EXPECT_NE(synced.message().find("an earlier write of"), std::string::npos)
-      << synced.ToString();
+  EXPECT_NE(synced.message().find("an earlier write of"), std::string::npos) << synced.ToString();
   cluster_.StartOss(0);
   cluster_.StartOss(1);
   ASSERT_NO_FATAL_FAILURE(cluster_.WaitOssRegistered(0));
