@@ -33,7 +33,7 @@ Task<void> FileIo::ReadPiece(OstLink ost, uint32_t ost_index, oss::ObjectId id, 
 
 // The OST link of each piece, in order (an OST not in the configuration fails the lot).
 Task<Result<std::vector<OstLink>>> FileIo::LinksFor(const InodeState& state,
-                                                   const std::vector<StripePiece>& pieces) {
+                                                    const std::vector<StripePiece>& pieces) {
   std::vector<OstLink> links;
   links.reserve(pieces.size());
   for (const StripePiece& p : pieces) {
@@ -138,8 +138,8 @@ Task<void> FileIo::FetchAhead(std::shared_ptr<InodeState> state,
 
 Task<void> FileIo::Stop() { (co_await background_.Wait()).IgnoreError(); }
 
-Task<void> FileIo::WritePiece(OstLink ost, uint32_t ost_index, oss::ObjectId id,
-                              uint64_t offset, std::span<const char> data, WaitGroup* group) {
+Task<void> FileIo::WritePiece(OstLink ost, uint32_t ost_index, oss::ObjectId id, uint64_t offset,
+                              std::span<const char> data, WaitGroup* group) {
   oss::WriteRequest r;
   r.set_ost_index(ost_index);
   *r.mutable_object() = id;
@@ -153,8 +153,7 @@ Task<void> FileIo::WritePiece(OstLink ost, uint32_t ost_index, oss::ObjectId id,
   group->Done(reply.status().WithContext("writing " + ObjectName(ost_index, id)));
 }
 
-Task<Status> FileIo::WriteStriped(InodeState& state, const char* buf, size_t len,
-                                  uint64_t offset) {
+Task<Status> FileIo::WriteStriped(InodeState& state, const char* buf, size_t len, uint64_t offset) {
   std::vector<StripePiece> pieces =
       SplitRange(GeometryOf(state.layout), offset, len, cluster_.options().max_rpc_size);
   WEFT_CO_ASSIGN_OR_RETURN(std::vector<OstLink> links, co_await LinksFor(state, pieces));
@@ -163,31 +162,24 @@ Task<Status> FileIo::WriteStriped(InodeState& state, const char* buf, size_t len
     const StripePiece& p = pieces[i];
     group.Add();
     state.unsynced.insert(p.stripe);
-    cluster_.loop().Spawn(WritePiece(links[i], OstOf(state.layout, p.stripe),
-                                     ObjectOf(state.layout, p.stripe), p.object_offset,
-                                     std::span<const char>(buf + p.buffer_offset, p.length),
-                                     &group));
+    cluster_.loop().Spawn(WritePiece(
+        links[i], OstOf(state.layout, p.stripe), ObjectOf(state.layout, p.stripe), p.object_offset,
+        std::span<const char>(buf + p.buffer_offset, p.length), &group));
   }
   Status written = co_await group.Wait();
   state.DropReadahead();  // a fetch that ran while the pieces were in flight may hold old bytes
   co_return written;
 }
 
-// Every slot taken in turn: the writes that held them are answered. (Slots are handed out in
-// order, so writes that come meanwhile queue behind the drain.)
-Task<void> FileIo::DrainBehind(InodeState& state) {
-  const size_t slots = cluster_.options().write_behind;
-  for (size_t i = 0; i < slots; ++i) co_await state.behind_slots->Acquire();
-  for (size_t i = 0; i < slots; ++i) state.behind_slots->Release();
-}
-
 namespace {
 
+bool Overlaps(const BehindWrite& w, uint64_t offset, uint64_t len) {
+  return offset < w.offset + w.length && w.offset < offset + len;
+}
+
 bool OverlapsBehind(const InodeState& state, uint64_t offset, uint64_t len) {
-  for (const auto& [o, n] : state.behind) {
-    if (offset < o + n && o < offset + len) return true;
-  }
-  return false;
+  return std::any_of(state.behind.begin(), state.behind.end(),
+                     [&](const BehindWrite& w) { return Overlaps(w, offset, len); });
 }
 
 // True if a write of `len` at `offset` continues the gathered writes and fits with them.
@@ -202,6 +194,16 @@ Status EarlierWriteFailed(const Status& st, size_t len, uint64_t offset, const c
 
 }  // namespace
 
+// Waits on each write's own event, not on the slots: taking the slots one by one, two waiters
+// could each end up holding some while waiting for the rest.
+Task<void> FileIo::AwaitBehind(const InodeState& state, uint64_t offset, uint64_t len) {
+  std::vector<std::shared_ptr<AsyncEvent>> events;
+  for (const BehindWrite& w : state.behind) {
+    if (len == UINT64_MAX || Overlaps(w, offset, len)) events.push_back(w.done);
+  }
+  for (const std::shared_ptr<AsyncEvent>& e : events) co_await e->Wait();
+}
+
 // A write in flight is never overtaken by one to the same range: the later waits until no
 // write it overlaps is in flight. (Writes that callers issue concurrently are in no order,
 // here as in POSIX.)
@@ -212,32 +214,38 @@ Task<Status> FileIo::Send(std::shared_ptr<InodeState> state, std::string data, u
   }
   for (;;) {
     if (OverlapsBehind(*state, offset, data.size())) {
-      co_await DrainBehind(*state);
+      co_await AwaitBehind(*state, offset, data.size());
       continue;
     }
     co_await state->behind_slots->Acquire();
     if (!OverlapsBehind(*state, offset, data.size())) break;
     state->behind_slots->Release();  // one came while this waited for its slot
   }
-  state->behind.emplace_back(offset, data.size());
+  auto done = std::make_shared<AsyncEvent>(cluster_.loop());
+  state->behind.push_back(BehindWrite{offset, data.size(), done});
   background_.Add();
-  cluster_.loop().Spawn(WriteBehind(std::move(state), std::move(data), offset, kind));
+  cluster_.loop().Spawn(
+      WriteBehind(std::move(state), std::move(data), offset, std::move(done), kind));
   co_return Status::Ok();
 }
 
 // The data is the caller's copy: Pwrite has returned, and the FUSE buffer with it.
 Task<void> FileIo::WriteBehind(std::shared_ptr<InodeState> state, std::string data, uint64_t offset,
-                               const char* kind) {
+                               std::shared_ptr<AsyncEvent> done, const char* kind) {
   Status st = co_await WriteStriped(*state, data.data(), data.size(), offset);
   if (!st.ok()) {
     st = EarlierWriteFailed(st, data.size(), offset, kind);
     if (state->behind_error.ok()) state->behind_error = st;
     if (state->write_error.ok()) state->write_error = st;
   }
-  auto it = std::find(state->behind.begin(), state->behind.end(),
-                      std::pair<uint64_t, uint64_t>(offset, data.size()));
-  if (it != state->behind.end()) state->behind.erase(it);
+  for (auto it = state->behind.begin(); it != state->behind.end(); ++it) {
+    if (it->done == done) {
+      state->behind.erase(it);
+      break;
+    }
+  }
   state->behind_slots->Release();
+  done->Set();
   background_.Done(Status::Ok());
 }
 
@@ -257,7 +265,7 @@ Task<Status> FileIo::Flush(InodeState& state, bool wait) {
     }
   }
   state.flush_lock->Release();
-  if (wait) co_await DrainBehind(state);
+  if (wait) co_await AwaitBehind(state);
   co_return std::exchange(state.behind_error, Status());
 }
 

@@ -8,8 +8,8 @@
 
 #include <cstdint>
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <span>
 #include <string>
@@ -35,18 +35,26 @@ struct AheadFetch {
   AsyncEvent done;
 };
 
+// One write sent behind (FileIo::Send): bytes [offset, offset + length) of the file, in flight
+// until `done` is set.
+struct BehindWrite {
+  uint64_t offset = 0;
+  uint64_t length = 0;
+  std::shared_ptr<AsyncEvent> done;
+};
+
 // What this client knows of one open inode, shared by its open files.
 struct InodeState : std::enable_shared_from_this<InodeState> {
   uint64_t ino = 0;
   mds::FileType type = mds::FILE_TYPE_UNSPECIFIED;
   mds::Layout layout;
-  uint64_t size = 0;         // the size as this client sees it (MDS's at open, plus writes)
+  uint64_t size = 0;             // the size as this client sees it (MDS's at open, plus writes)
   bool size_unreported = false;  // written past the size the MDS has: report it
   // Writes (and punched holes) so far, and how many of them the MDS has heard of: a report
   // moves mtime to the time of the writes, as write(2) does (Unreported).
   uint64_t writes = 0;
   uint64_t writes_reported = 0;
-  std::set<uint32_t> unsynced;   // stripes written since the last OSS Sync
+  std::set<uint32_t> unsynced;  // stripes written since the last OSS Sync
   // Readahead: bytes [ra_offset, ra_offset + ra_data.size()) of the file, the window after
   // them if it is being fetched (or fetched and not yet read), and where the last read ended
   // (a read starting there is sequential).
@@ -61,9 +69,9 @@ struct InodeState : std::enable_shared_from_this<InodeState> {
   uint64_t gather_offset = 0;
   std::string gather;
   std::unique_ptr<AsyncSemaphore> flush_lock;
-  // Write-behind: writes sent and not yet answered, (offset, length) each, and the slots they
-  // hold (ClientOptions::write_behind of them).
-  std::vector<std::pair<uint64_t, uint64_t>> behind;
+  // Write-behind: writes sent and not yet answered, and the slots they hold
+  // (ClientOptions::write_behind of them, one each).
+  std::vector<BehindWrite> behind;
   std::unique_ptr<AsyncSemaphore> behind_slots;
   Status behind_error;  // a write sent that failed, for the next call on the file
   Status write_error;   // a gathered write or write-behind that failed, for fsync or close
@@ -154,18 +162,20 @@ class FileIo {
 
  private:
   FileHandle Attach(const Inode& inode, const Credentials& cred, uint32_t flags);
-  // Sends the inode's gathered writes, if any, and (with `wait`) waits until none of its
-  // writes is in flight. Returns the first error of a write sent that no call has returned.
+  // Sends the inode's gathered writes, if any, and (with `wait`) waits until every write sent
+  // before it is answered. Returns the first error of a write sent that no call has returned.
   Task<Status> Flush(InodeState& state, bool wait = true);
   // Sends `data` at `offset`. With write-behind: in the background, once no write in flight
   // overlaps it and a slot is free (Ok); its error comes later (behind_error, write_error).
   // Without: now, with its status. `kind` names it in errors ("gathered", "write-behind").
   Task<Status> Send(std::shared_ptr<InodeState> state, std::string data, uint64_t offset,
                     const char* kind);
-  // Returns once no write of the inode is in flight.
-  Task<void> DrainBehind(InodeState& state);
+  // Returns once every write in flight at the call that overlaps [offset, offset + len) is
+  // answered (writes sent meanwhile are not waited for, so a stream of them cannot hold a
+  // waiter up).
+  Task<void> AwaitBehind(const InodeState& state, uint64_t offset = 0, uint64_t len = UINT64_MAX);
   Task<void> WriteBehind(std::shared_ptr<InodeState> state, std::string data, uint64_t offset,
-                         const char* kind);
+                         std::shared_ptr<AsyncEvent> done, const char* kind);
   Task<Status> WriteStriped(InodeState& state, const char* buf, size_t len, uint64_t offset);
   Task<Result<std::vector<OstLink>>> LinksFor(const InodeState& state,
                                               const std::vector<StripePiece>& pieces);
@@ -194,11 +204,11 @@ class FileIo {
   // max_rpcs_in_flight slots.
   template <typename Req, typename Resp>
   Task<Result<Resp>> CallOst(uint32_t ost_index, Req request,
-                             Task<Result<Resp>> (oss::OssService::Stub::*method)(
-                                 const Req&, rpc::CallOptions));
+                             Task<Result<Resp>> (oss::OssService::Stub::*method)(const Req&,
+                                                                                 rpc::CallOptions));
   Task<void> PunchObject(uint32_t ost_index, oss::ObjectId id, uint64_t size, WaitGroup* group);
-  Task<void> PunchObjectHole(uint32_t ost_index, oss::ObjectId id, uint64_t offset,
-                             uint64_t length, WaitGroup* group);
+  Task<void> PunchObjectHole(uint32_t ost_index, oss::ObjectId id, uint64_t offset, uint64_t length,
+                             WaitGroup* group);
   // One object's answer to a Seek: its object offset, or nothing (no data after).
   Task<void> SeekObject(uint32_t ost_index, oss::ObjectId id, uint64_t offset, bool hole,
                         std::optional<uint64_t>* answer, WaitGroup* group);
@@ -210,9 +220,9 @@ class FileIo {
 };
 
 template <typename Req, typename Resp>
-Task<Result<Resp>> FileIo::CallOst(uint32_t ost_index, Req request,
-                                   Task<Result<Resp>> (oss::OssService::Stub::*method)(
-                                       const Req&, rpc::CallOptions)) {
+Task<Result<Resp>> FileIo::CallOst(
+    uint32_t ost_index, Req request,
+    Task<Result<Resp>> (oss::OssService::Stub::*method)(const Req&, rpc::CallOptions)) {
   Result<OstLink> ost = co_await cluster_.Ost(ost_index);
   if (!ost.ok()) co_return ost.status();
   request.set_ost_index(ost_index);

@@ -305,6 +305,40 @@ TEST_F(ClientIoTest, WriteBehindReturnsAtOnceAndReportsErrorsLater) {
   ExpectAnotherClientReads("/behind2", ref);
 }
 
+// Two reads of a file that waits for its writes-behind (as the kernel sends them for one page
+// fault of a mapped file: the fault's page and its readahead) both come back once the writes
+// are answered. Each read waits for the writes in flight when it came; neither holds up the
+// other. (A wait that took the write slots one by one left each read holding some of them.)
+TEST_F(ClientIoTest, ConcurrentReadsBehindWritesInFlightBothComplete) {
+  constexpr uint64_t kBig = 16 * kS;  // max_rpc_size: sent behind
+  FileHandle f = CreateStriped("/twofaults");
+  ASSERT_NE(f, nullptr);
+  std::mt19937_64 rng(5);
+  std::string ref = Random(rng, 2 * kBig);
+  cluster_.KillOss(0);
+  cluster_.KillOss(1);
+  ASSERT_TRUE(fs_->Pwrite(f, ref.data(), kBig, 0).ok());
+  ASSERT_TRUE(fs_->Pwrite(f, ref.data() + kBig, kBig, kBig).ok());
+  std::string a(kBig, 'x'), b(kBig, 'x');
+  std::promise<Result<size_t>> read_a, read_b;
+  fs_->PreadAsync(f, a.data(), kBig, 0, [&](Result<size_t> n) { read_a.set_value(n); });
+  fs_->PreadAsync(f, b.data(), kBig, kBig, [&](Result<size_t> n) { read_b.set_value(n); });
+  std::this_thread::sleep_for(300ms);  // both reads wait for the writes
+  cluster_.StartOss(0);
+  cluster_.StartOss(1);
+  std::future<Result<size_t>> done_a = read_a.get_future(), done_b = read_b.get_future();
+  ASSERT_EQ(done_a.wait_for(60s), std::future_status::ready) << "the read at 0 never came back";
+  ASSERT_EQ(done_b.wait_for(60s), std::future_status::ready) << "the read at kBig never came back";
+  Result<size_t> n_a = done_a.get(), n_b = done_b.get();
+  ASSERT_TRUE(n_a.ok()) << n_a.status().ToString();
+  ASSERT_TRUE(n_b.ok()) << n_b.status().ToString();
+  EXPECT_EQ(*n_a, kBig);
+  EXPECT_EQ(*n_b, kBig);
+  EXPECT_TRUE(a == ref.substr(0, kBig));
+  EXPECT_TRUE(b == ref.substr(kBig));
+  ASSERT_TRUE(fs_->Close(f).ok());
+}
+
 // OSTs 2 and 3 go away; a write over all four stripes waits for them and completes once their
 // OSS is back, and the data reads back.
 TEST_F(ClientIoTest, CallsToARestartedServerWaitAndComplete) {
