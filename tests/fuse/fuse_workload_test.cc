@@ -11,6 +11,7 @@ namespace weft::test {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 TEST_F(FuseTest, GitInitAddCommitAndStatus) {
   if (Shell("command -v git") != 0) GTEST_SKIP() << "git is not installed";
@@ -64,45 +65,57 @@ TEST_F(FuseTest, TarRoundTripAndCpPreservingModesAndTimes) {
   EXPECT_THAT(out, HasSubstr("a/f3"));
 }
 
-TEST_F(FuseTest, PermissionsAreCheckedForOtherUsers) {
-  if (Shell("command -v setpriv") != 0) GTEST_SKIP() << "setpriv is not installed";
-  std::string as_user = "setpriv --reuid=1000 --regid=1000 --clear-groups ";
+class FusePermissionTest : public FuseTest {
+ protected:
+  static constexpr const char* kAsUser = "setpriv --reuid=1000 --regid=1000 --clear-groups ";
+
+  // Lets uid 1000 reach mount `m` (it lives under the test's private directory).
+  void LetTheUserIn(const FuseMount& m) {
+    ASSERT_EQ(chmod(cluster_.dir().c_str(), 0755), 0);
+    ASSERT_EQ(chmod(m.dir().c_str(), 0755), 0);
+    std::string out;
+    ASSERT_EQ(Shell(std::string(kAsUser) + "ls " + m.dir(), &out), 0) << out;
+  }
+
+  // What uid 1000 may and may not do through `m`: the same whoever checks, kernel or MDS.
+  void ExpectOtherUsersChecked(const FuseMount& m);
+};
+
+void FusePermissionTest::ExpectOtherUsersChecked(const FuseMount& m) {
+  std::string as_user = kAsUser;
   std::string out;
-  // The mount lives under the test's private directory: let the user reach it.
-  ASSERT_EQ(chmod(cluster_.dir().c_str(), 0755), 0);
-  ASSERT_EQ(chmod(mount_->dir().c_str(), 0755), 0);
-  ASSERT_EQ(Shell(as_user + "ls " + mount_->dir(), &out), 0) << out;
-  ASSERT_EQ(Shell("set -e; cd " + mount_->dir() +
-                      " && mkdir closed open && chmod 0755 closed && chmod 1777 open && "
-                      "echo secret > closed/secret && chmod 0600 closed/secret"),
+  ASSERT_NO_FATAL_FAILURE(LetTheUserIn(m));
+  ASSERT_EQ(Shell("set -e; cd " + m.dir() +
+                  " && mkdir closed open && chmod 0755 closed && chmod 1777 open && "
+                  "echo secret > closed/secret && chmod 0600 closed/secret"),
             0);
   // Not the owner: no writing into root's 0755 directory, no reading root's 0600 file.
-  EXPECT_NE(Shell(as_user + "touch " + Path("closed/x"), &out), 0);
+  EXPECT_NE(Shell(as_user + "touch " + m.Path("closed/x"), &out), 0);
   EXPECT_THAT(out, HasSubstr("Permission denied"));
-  EXPECT_NE(Shell(as_user + "cat " + Path("closed/secret"), &out), 0);
+  EXPECT_NE(Shell(as_user + "cat " + m.Path("closed/secret"), &out), 0);
   EXPECT_THAT(out, HasSubstr("Permission denied"));
   // A sticky world-writable directory: create yes, remove another user's file no.
-  ASSERT_EQ(Shell(as_user + "sh -c 'echo mine > " + Path("open/mine") + "'", &out), 0) << out;
+  ASSERT_EQ(Shell(as_user + "sh -c 'echo mine > " + m.Path("open/mine") + "'", &out), 0) << out;
   struct stat st;
-  ASSERT_EQ(stat(Path("open/mine").c_str(), &st), 0);
+  ASSERT_EQ(stat(m.Path("open/mine").c_str(), &st), 0);
   EXPECT_EQ(st.st_uid, 1000u);
-  ASSERT_EQ(Shell("echo roots > " + Path("open/roots")), 0);
-  EXPECT_NE(Shell(as_user + "rm -f " + Path("open/roots"), &out), 0);
+  ASSERT_EQ(Shell("echo roots > " + m.Path("open/roots")), 0);
+  EXPECT_NE(Shell(as_user + "rm -f " + m.Path("open/roots"), &out), 0);
   EXPECT_THAT(out, HasSubstr("Operation not permitted"));
-  EXPECT_EQ(Shell(as_user + "rm " + Path("open/mine"), &out), 0) << out;
+  EXPECT_EQ(Shell(as_user + "rm " + m.Path("open/mine"), &out), 0) << out;
   // chmod of someone else's file is refused; of one's own allowed.
-  EXPECT_NE(Shell(as_user + "chmod 0777 " + Path("open/roots"), &out), 0);
+  EXPECT_NE(Shell(as_user + "chmod 0777 " + m.Path("open/roots"), &out), 0);
   // Supplementary groups count: a group-writable directory of group 4242.
-  ASSERT_EQ(Shell("mkdir " + Path("grp") + " && chgrp 4242 " + Path("grp") + " && chmod 0770 " +
-                  Path("grp")),
+  ASSERT_EQ(Shell("mkdir " + m.Path("grp") + " && chgrp 4242 " + m.Path("grp") + " && chmod 0770 " +
+                  m.Path("grp")),
             0);
-  EXPECT_NE(Shell(as_user + "touch " + Path("grp/a"), &out), 0);
-  EXPECT_EQ(Shell("setpriv --reuid=1000 --regid=1000 --groups=4242 touch " + Path("grp/a"), &out),
+  EXPECT_NE(Shell(as_user + "touch " + m.Path("grp/a"), &out), 0);
+  EXPECT_EQ(Shell("setpriv --reuid=1000 --regid=1000 --groups=4242 touch " + m.Path("grp/a"), &out),
             0)
       << out;
   // A file the user creates read-only is written through the descriptor the create gave
   // (write(2) checks the open, not the mode): fsync and close report its size, no EACCES.
-  std::string ro = Path("open/ro");
+  std::string ro = m.Path("open/ro");
   pid_t child = fork();
   ASSERT_GE(child, 0);
   if (child == 0) {  // only system calls from here: the parent has threads
@@ -126,10 +139,40 @@ TEST_F(FuseTest, PermissionsAreCheckedForOtherUsers) {
   EXPECT_EQ(st.st_size, 6);
   EXPECT_EQ(st.st_mode & 07777, 0444u);
   // ...but a new open for writing is refused, and so is a truncate by path.
-  EXPECT_NE(Shell(as_user + "sh -c 'echo more >> " + Path("open/ro") + "'", &out), 0);
-  EXPECT_NE(Shell(as_user + "truncate -s 1 " + Path("open/ro"), &out), 0);
-  ASSERT_EQ(stat(Path("open/ro").c_str(), &st), 0);
+  EXPECT_NE(Shell(as_user + "sh -c 'echo more >> " + m.Path("open/ro") + "'", &out), 0);
+  EXPECT_NE(Shell(as_user + "truncate -s 1 " + m.Path("open/ro"), &out), 0);
+  ASSERT_EQ(stat(m.Path("open/ro").c_str(), &st), 0);
   EXPECT_EQ(st.st_size, 6);
+}
+
+// The kernel checks first (default_permissions, the default): a directory the user cannot
+// search keeps its names from the user even while the kernel has them cached from root's
+// lookup, which the MDS never hears of.
+TEST_F(FusePermissionTest, ChecksForOtherUsersWithTheKernelFirst) {
+  if (Shell("command -v setpriv") != 0) GTEST_SKIP() << "setpriv is not installed";
+  std::string out;
+  ASSERT_EQ(Shell("grep ' " + mount_->dir() + " ' /proc/mounts", &out), 0);
+  EXPECT_THAT(out, HasSubstr("default_permissions"));
+  ASSERT_NO_FATAL_FAILURE(ExpectOtherUsersChecked(*mount_));
+  ASSERT_EQ(Shell("set -e; cd " + mount_->dir() +
+                  " && mkdir private && echo x > private/f && chmod 0644 private/f && "
+                  "chmod 0700 private && cat private/f"),
+            0);
+  EXPECT_NE(Shell(std::string(kAsUser) + "cat " + Path("private/f"), &out), 0) << out;
+  EXPECT_THAT(out, HasSubstr("Permission denied"));
+}
+
+// -o default_permissions=false: the MDS alone checks, and every rule still holds for requests
+// that reach it (docs/mount.md says what the kernel's name cache lets through).
+TEST_F(FusePermissionTest, ChecksForOtherUsersWithTheMdsAlone) {
+  if (Shell("command -v setpriv") != 0) GTEST_SKIP() << "setpriv is not installed";
+  mount_.reset();
+  std::unique_ptr<FuseMount> m = Mount("mds-only", {"default_permissions=false"});
+  ASSERT_NE(m, nullptr);
+  std::string out;
+  ASSERT_EQ(Shell("grep ' " + m->dir() + " ' /proc/mounts", &out), 0);
+  EXPECT_THAT(out, Not(HasSubstr("default_permissions")));
+  ASSERT_NO_FATAL_FAILURE(ExpectOtherUsersChecked(*m));
 }
 
 }  // namespace

@@ -15,11 +15,11 @@ namespace weft::fuse {
 namespace {
 
 // Options the kernel applies to the mount; libfuse turns them into mount flags.
-constexpr std::array<std::string_view, 22> kKernelOptions = {
+constexpr std::array<std::string_view, 21> kKernelOptions = {
     "ro",       "rw",         "suid",        "nosuid",        "dev",        "nodev",
     "exec",     "noexec",     "async",       "sync",          "dirsync",    "atime",
     "noatime",  "diratime",   "nodiratime",  "relatime",      "norelatime", "strictatime",
-    "lazytime", "nolazytime", "default_permissions", "auto_unmount"};
+    "lazytime", "nolazytime", "auto_unmount"};
 
 // Options that only mean something to mount(8), fstab or systemd.
 constexpr std::array<std::string_view, 11> kIgnoredOptions = {
@@ -48,6 +48,10 @@ struct Keys {
     registry.Add<bool>("allow_other", &o->allow_other, geteuid() == 0,
                        "Other users may use the mount (the MDS checks their permissions); "
                        "default on when mounted by root");
+    registry.Add<bool>("default_permissions", &o->default_permissions, true,
+                       "The kernel checks mode bits as well as the MDS. With false only the MDS "
+                       "checks, and a name the kernel cached from another user's lookup (for "
+                       "entry_timeout) is reached without search permission on its directory");
     registry.Add<std::string>("log_level", &o->log_level, "info",
                               "Lowest level logged: trace, debug, info, warn, error or off",
                               CheckOneOf({"trace", "debug", "info", "warn", "error", "off"}));
@@ -191,7 +195,7 @@ Result<FuseParseOutcome> ParseFuseCommandLine(int argc, const char* const* argv,
       "Mount options (-o KEY=VALUE, a bare KEY switches a boolean on):\n" +
       keys.registry.Describe() +
       "Also passed to the kernel's mount: ro, rw, nosuid, nodev, noexec, noatime, relatime and\n"
-      "the other generic flags, default_permissions, auto_unmount. Ignored (they are for\n"
+      "the other generic flags, auto_unmount. Ignored (they are for\n"
       "mount(8) and fstab): defaults, _netdev, auto, noauto, user, nouser, users, nofail, x-*.\n");
   try {
     app.parse(argc, argv);
@@ -227,6 +231,7 @@ Result<FuseParseOutcome> ParseFuseCommandLine(int argc, const char* const* argv,
 std::vector<std::string> FuseSessionArgs(const FuseOptions& options) {
   std::string o = "fsname=" + EscapeOptionValue(options.source) + ",subtype=weft";
   if (options.allow_other) o += ",allow_other";
+  if (options.default_permissions) o += ",default_permissions";
   for (const std::string& k : options.kernel_options) o += "," + k;
   std::vector<std::string> args = {"weft-fuse", "-o", o};
   if (options.debug) args.push_back("-d");

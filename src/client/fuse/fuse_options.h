@@ -33,6 +33,9 @@ struct FuseOptions {
   double entry_timeout = 1.0;  // seconds the kernel caches a name's inode
   int64_t threads = 16;        // most FUSE worker threads
   bool allow_other = false;    // other users may use the mount (default: on as root)
+  // The kernel checks mode bits too, before the MDS does: the only check on a path walked
+  // through names the kernel has cached (default on).
+  bool default_permissions = true;
   std::string log_level = "info";
   client::ClientOptions client;  // max_rpc_size, max_rpcs_in_flight, call_timeout_ms
   MetricsOptions metrics;        // metrics_address, metrics_port (-1: no endpoint)

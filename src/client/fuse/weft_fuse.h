@@ -1,12 +1,13 @@
 // weft-fuse: a Weft file system mounted through the low-level libfuse3 API.
 //
 // Each FUSE request becomes one libweft call (src/client/client.h) with the caller's uid, gid
-// and supplementary groups; the MDS checks permissions, so the mount is safe without
-// default_permissions. FUSE node ids are Weft inode numbers (the root, inode 1, is
-// FUSE_ROOT_ID), so the daemon keeps no inode table and forget is free. The kernel's writeback
-// cache is off (ARCHITECTURE.md: with two clients it loses writes); page-cache data is dropped
-// at every open (close-to-open), and flush reports the size written to the MDS, so a file
-// closed here is complete for whoever opens it next.
+// and supplementary groups, and the MDS checks permissions. The kernel checks mode bits first
+// (default_permissions, on unless -o default_permissions=false): it alone sees a path walked
+// through names it has cached, which another user may have looked up. FUSE node ids are Weft
+// inode numbers (the root, inode 1, is FUSE_ROOT_ID), so the daemon keeps no inode table and
+// forget is free. The kernel's writeback cache is off (ARCHITECTURE.md: with two clients it
+// loses writes); page-cache data is dropped at every open (close-to-open), and flush reports the
+// size written to the MDS, so a file closed here is complete for whoever opens it next.
 //
 // Locks (flock, fcntl) are the kernel's own, local to this mount: the daemon implements no lock
 // operations, which is how FUSE asks the kernel to keep them.
