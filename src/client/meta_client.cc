@@ -21,7 +21,26 @@ Task<Result<Inode>> MetaClient::Lookup(const Credentials& cred, uint64_t parent,
   co_return std::move(*reply.mutable_inode());
 }
 
+void MetaClient::OfferDir(uint64_t change, const mds::EntryReply& reply) {
+  if (cluster_.options().fresh_dir_attrs.count() <= 0 || change != changes_ ||
+      !reply.created() || !reply.has_parent()) {
+    return;
+  }
+  fresh_ = FreshDir{reply.parent(), change, std::chrono::steady_clock::now()};
+}
+
+std::optional<Inode> MetaClient::TakeFreshDir(uint64_t ino) {
+  if (!fresh_ || fresh_->attrs.ino() != ino || fresh_->change != changes_ ||
+      std::chrono::steady_clock::now() - fresh_->at > cluster_.options().fresh_dir_attrs) {
+    return std::nullopt;
+  }
+  Inode attrs = std::move(fresh_->attrs);
+  fresh_.reset();
+  return attrs;
+}
+
 Task<Result<Inode>> MetaClient::Getattr(const Credentials& cred, uint64_t ino) {
+  if (std::optional<Inode> fresh = TakeFreshDir(ino)) co_return std::move(*fresh);
   WEFT_CO_ASSIGN_OR_RETURN(mds::MdsService::Stub stub, cluster_.Mdt(ino));
   mds::GetattrRequest r;
   FillCredentials(cred, r.mutable_cred());
@@ -48,6 +67,7 @@ mds::SetattrRequest SetattrOf(const Credentials& cred, uint64_t ino, const SetAt
 }  // namespace
 
 Task<Result<Inode>> MetaClient::SendSetattr(const mds::SetattrRequest& r) {
+  BeginChange();
   WEFT_CO_ASSIGN_OR_RETURN(mds::MdsService::Stub stub, cluster_.Mdt(r.ino()));
   uint64_t before = unsynced_;
   WEFT_CO_ASSIGN_OR_RETURN(mds::AttrReply reply, co_await stub.Setattr(r, cluster_.CallOptions()));
@@ -109,7 +129,9 @@ Task<Result<Inode>> MetaClient::Mknod(const Credentials& cred, uint64_t parent,
   r.set_mode(mode);
   r.set_umask(umask);
   r.set_rdev(rdev);
+  uint64_t change = BeginChange();
   WEFT_CO_ASSIGN_OR_RETURN(mds::EntryReply reply, co_await stub.Mknod(r, cluster_.CallOptions()));
+  OfferDir(change, reply);
   co_return std::move(*reply.mutable_inode());
 }
 
@@ -122,7 +144,9 @@ Task<Result<Inode>> MetaClient::Mkdir(const Credentials& cred, uint64_t parent,
   r.set_name(name);
   r.set_mode(mode);
   r.set_umask(umask);
+  uint64_t change = BeginChange();
   WEFT_CO_ASSIGN_OR_RETURN(mds::EntryReply reply, co_await stub.Mkdir(r, cluster_.CallOptions()));
+  OfferDir(change, reply);
   co_return std::move(*reply.mutable_inode());
 }
 
@@ -133,6 +157,7 @@ Task<Status> MetaClient::Unlink(const Credentials& cred, uint64_t parent,
   FillCredentials(cred, r.mutable_cred());
   r.set_parent(parent);
   r.set_name(name);
+  BeginChange();
   co_return (co_await stub.Unlink(r, cluster_.CallOptions())).status();
 }
 
@@ -142,6 +167,7 @@ Task<Status> MetaClient::Rmdir(const Credentials& cred, uint64_t parent, const s
   FillCredentials(cred, r.mutable_cred());
   r.set_parent(parent);
   r.set_name(name);
+  BeginChange();
   co_return (co_await stub.Rmdir(r, cluster_.CallOptions())).status();
 }
 
@@ -156,6 +182,7 @@ Task<Status> MetaClient::Rename(const Credentials& cred, uint64_t src_parent,
   r.set_dst_parent(dst_parent);
   r.set_dst_name(dst_name);
   r.set_flags(flags);
+  BeginChange();
   co_return (co_await stub.Rename(r, cluster_.CallOptions())).status();
 }
 
@@ -167,7 +194,9 @@ Task<Result<Inode>> MetaClient::Link(const Credentials& cred, uint64_t ino, uint
   r.set_ino(ino);
   r.set_new_parent(new_parent);
   r.set_new_name(new_name);
+  uint64_t change = BeginChange();
   WEFT_CO_ASSIGN_OR_RETURN(mds::EntryReply reply, co_await stub.Link(r, cluster_.CallOptions()));
+  OfferDir(change, reply);
   co_return std::move(*reply.mutable_inode());
 }
 
@@ -179,7 +208,9 @@ Task<Result<Inode>> MetaClient::Symlink(const Credentials& cred, uint64_t parent
   r.set_parent(parent);
   r.set_name(name);
   r.set_target(target);
+  uint64_t change = BeginChange();
   WEFT_CO_ASSIGN_OR_RETURN(mds::EntryReply reply, co_await stub.Symlink(r, cluster_.CallOptions()));
+  OfferDir(change, reply);
   co_return std::move(*reply.mutable_inode());
 }
 
@@ -279,6 +310,7 @@ Task<Status> MetaClient::Setxattr(const Credentials& cred, uint64_t ino, const s
   r.set_name(name);
   r.set_value(value);
   r.set_flags(flags);
+  BeginChange();
   co_return (co_await stub.Setxattr(r, cluster_.CallOptions())).status();
 }
 
@@ -301,6 +333,7 @@ Task<Status> MetaClient::Removexattr(const Credentials& cred, uint64_t ino,
   FillCredentials(cred, r.mutable_cred());
   r.set_ino(ino);
   r.set_name(name);
+  BeginChange();
   co_return (co_await stub.Removexattr(r, cluster_.CallOptions())).status();
 }
 
@@ -332,6 +365,7 @@ Task<Result<mds::LayoutReply>> MetaClient::SetLayout(const Credentials& cred, ui
   r.set_stripe_size(stripe_size);
   r.set_stripe_count(stripe_count);
   if (start_ost) r.set_start_ost(*start_ost);
+  BeginChange();
   co_return co_await stub.SetLayout(r, cluster_.CallOptions());
 }
 

@@ -5,7 +5,9 @@
 // Threading: loop-thread only.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,6 +47,16 @@ class MetaClient {
   // not be durable yet (fsync then sends Sync).
   void NoteUnsynced() { ++unsynced_; }
   bool HasUnsynced() const { return synced_ < unsynced_; }
+
+  // Fresh directory attributes (ClientOptions::fresh_dir_attrs). Every call that changes
+  // anything at the MDS begins with BeginChange; a reply that carries its directory's new
+  // attributes offers them with the number BeginChange gave. They are kept only while no
+  // other change has begun since, and given to at most one getattr.
+  uint64_t BeginChange() {
+    fresh_.reset();
+    return ++changes_;
+  }
+  void OfferDir(uint64_t change, const mds::EntryReply& reply);
   Task<Result<Inode>> Mknod(const Credentials& cred, uint64_t parent, const std::string& name,
                             uint32_t mode, uint32_t umask, uint64_t rdev);
   Task<Result<Inode>> Mkdir(const Credentials& cred, uint64_t parent, const std::string& name,
@@ -77,7 +89,16 @@ class MetaClient {
   Task<Result<Inode>> SendSetattr(const mds::SetattrRequest& r);
   Task<void> AddOstSpace(uint32_t index, FsStats* stats, WaitGroup* group);
 
+  struct FreshDir {
+    Inode attrs;
+    uint64_t change = 0;
+    std::chrono::steady_clock::time_point at;
+  };
+  std::optional<Inode> TakeFreshDir(uint64_t ino);
+
   Cluster& cluster_;
+  uint64_t changes_ = 0;  // BeginChange calls
+  std::optional<FreshDir> fresh_;
   uint64_t unsynced_ = 0;  // attribute changes acknowledged before their sync, ever
   uint64_t synced_ = 0;    // how many of those a durable reply has covered
 };

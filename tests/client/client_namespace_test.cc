@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <sys/xattr.h>
 
+#include <thread>
+
 #include "weft_cluster.h"
 
 namespace weft::test {
@@ -154,6 +156,65 @@ TEST_F(ClientNamespaceTest, InodeCallsXattrsLayoutsAccessAndStatfs) {
     std::this_thread::sleep_for(100ms);
   }
   ADD_FAILURE() << "statfs never counted all four OSTs";
+}
+
+// fresh_dir_attrs: the getattr after this client's own create (or mkdir) in a directory is
+// answered from the attributes the create's reply carried, once, within the option's time, and
+// only if this client sent no other change since. Seen here through a second client's change
+// in between, which the kept attributes do not show (as the kernel's cached ones would not).
+TEST_F(ClientNamespaceTest, AGetattrAfterOwnCreateUsesTheAttributesTheCreateReturned) {
+  client::ClientOptions o;
+  o.attempt_timeout = 1500ms;
+  o.fresh_dir_attrs = 800ms;
+  auto mine = Client::Mount(cluster_.MountSource(), o);
+  ASSERT_TRUE(mine.ok()) << mine.status().ToString();
+  Client& a = **mine;
+  auto dir = a.Mkdir(cred_, Client::kRootIno, "d", 0755);
+  ASSERT_TRUE(dir.ok()) << dir.status().ToString();
+  uint64_t d = dir->ino();
+  // Another client's create lands after ours: the getattr right after ours does not see it.
+  auto mtime_now = [&](Client& c) { return c.Getattr(cred_, d)->mtime_ns(); };
+  auto create = [&](Client& c, const std::string& name) {
+    auto f = c.Create(cred_, d, name, 0644, O_CREAT | O_EXCL | O_RDWR);
+    EXPECT_TRUE(f.ok()) << name << ": " << f.status().ToString();
+    if (!f.ok()) return uint64_t{0};
+    EXPECT_TRUE(c.Close(f->second).ok());
+    return f->first.ino();
+  };
+  uint64_t a_ino = create(a, "a");
+  ASSERT_NE(a_ino, 0u);
+  int64_t after_mine = fs_->Getattr(cred_, d)->mtime_ns();
+  std::this_thread::sleep_for(5ms);
+  auto theirs = fs_->Mkdir(cred_, d, "b", 0755);
+  ASSERT_TRUE(theirs.ok());
+  int64_t after_theirs = mtime_now(*fs_);
+  ASSERT_GT(after_theirs, after_mine);
+  auto kept = a.Getattr(cred_, d);
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ(kept->mtime_ns(), after_mine) << "the create's own view of the directory";
+  EXPECT_EQ(kept->nlink(), 2u) << "before the other client's mkdir";
+  // Given once: the next getattr asks the MDS.
+  EXPECT_EQ(mtime_now(a), after_theirs);
+  EXPECT_EQ(a.Getattr(cred_, d)->nlink(), 3u);
+  // Another change by this client in between (here a chmod of the new file): the MDS is asked.
+  ASSERT_NE(create(a, "c"), 0u);
+  std::this_thread::sleep_for(5ms);
+  ASSERT_TRUE(fs_->Mkdir(cred_, d, "e", 0755).ok());
+  client::SetAttrs chmod;
+  chmod.mode = 0600;
+  ASSERT_TRUE(a.Setattr(cred_, a_ino, chmod).ok());
+  EXPECT_EQ(mtime_now(a), mtime_now(*fs_));
+  // Older than fresh_dir_attrs: the MDS is asked.
+  ASSERT_NE(create(a, "f"), 0u);
+  std::this_thread::sleep_for(5ms);
+  ASSERT_TRUE(fs_->Mkdir(cred_, d, "g", 0755).ok());
+  std::this_thread::sleep_for(900ms);
+  EXPECT_EQ(mtime_now(a), mtime_now(*fs_));
+  // The default (0): always the MDS.
+  ASSERT_NE(create(*fs_, "h"), 0u);
+  std::this_thread::sleep_for(5ms);
+  ASSERT_TRUE(a.Mkdir(cred_, d, "i", 0755).ok());
+  EXPECT_EQ(mtime_now(*fs_), mtime_now(a));
 }
 
 }  // namespace

@@ -94,6 +94,10 @@ struct Keys {
     o->client.call_timeout = std::chrono::milliseconds(call_timeout_ms);
     o->client.attempt_timeout = std::chrono::milliseconds(attempt_timeout_ms);
     o->client.loop_spin = std::chrono::microseconds(loop_spin_us);
+    // The kernel keeps what a getattr returns for attr_timeout: a directory's attributes from
+    // this mount's own change to it are as good for as long (ClientOptions::fresh_dir_attrs).
+    o->client.fresh_dir_attrs =
+        std::chrono::milliseconds(static_cast<int64_t>(o->attr_timeout * 1000));
   }
 };
 

@@ -33,6 +33,7 @@ Result<EntryReply> Mdt::Link(const LinkRequest& req, const ReplyTag* tag) {
   txn.PutDentry(parent.ino(), req.new_name(), inode.ino(), inode.type());
   EntryReply reply;
   *reply.mutable_inode() = inode;
+  *reply.mutable_parent() = parent;
   reply.set_created(true);
   WEFT_RETURN_IF_ERROR(txn.Commit(tag, reply));
   return reply;

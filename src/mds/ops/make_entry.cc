@@ -40,6 +40,7 @@ Result<EntryReply> Mdt::MakeEntry(const NewEntry& entry, const ReplyTag* tag) {
     txn.PutDentry(parent.ino(), entry.name, child.ino(), child.type());
     txn.CountInodes(parent.ino(), 1);
     *reply.mutable_inode() = std::move(child);
+    *reply.mutable_parent() = parent;
     reply.set_created(true);
     WEFT_RETURN_IF_ERROR(txn.Apply(tag, reply));
     if (entry.open) {  // under the parent's lock: no unlink can come between
