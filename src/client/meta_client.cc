@@ -22,11 +22,16 @@ Task<Result<Inode>> MetaClient::Lookup(const Credentials& cred, uint64_t parent,
 }
 
 void MetaClient::OfferDir(uint64_t change, const mds::EntryReply& reply) {
-  if (cluster_.options().fresh_dir_attrs.count() <= 0 || change != changes_ ||
-      !reply.created() || !reply.has_parent()) {
-    return;
-  }
-  fresh_ = FreshDir{reply.parent(), change, std::chrono::steady_clock::now()};
+  if (reply.created() && reply.has_parent()) KeepDir(change, reply.parent());
+}
+
+void MetaClient::OfferDir(uint64_t change, const mds::UnlinkReply& reply) {
+  if (reply.has_parent()) KeepDir(change, reply.parent());
+}
+
+void MetaClient::KeepDir(uint64_t change, const Inode& dir) {
+  if (cluster_.options().fresh_dir_attrs.count() <= 0 || change != changes_) return;
+  fresh_ = FreshDir{dir, change, std::chrono::steady_clock::now()};
 }
 
 std::optional<Inode> MetaClient::TakeFreshDir(uint64_t ino) {
@@ -157,8 +162,10 @@ Task<Status> MetaClient::Unlink(const Credentials& cred, uint64_t parent,
   FillCredentials(cred, r.mutable_cred());
   r.set_parent(parent);
   r.set_name(name);
-  BeginChange();
-  co_return (co_await stub.Unlink(r, cluster_.CallOptions())).status();
+  uint64_t change = BeginChange();
+  WEFT_CO_ASSIGN_OR_RETURN(mds::UnlinkReply reply, co_await stub.Unlink(r, cluster_.CallOptions()));
+  OfferDir(change, reply);
+  co_return Status::Ok();
 }
 
 Task<Status> MetaClient::Rmdir(const Credentials& cred, uint64_t parent, const std::string& name) {
@@ -167,8 +174,10 @@ Task<Status> MetaClient::Rmdir(const Credentials& cred, uint64_t parent, const s
   FillCredentials(cred, r.mutable_cred());
   r.set_parent(parent);
   r.set_name(name);
-  BeginChange();
-  co_return (co_await stub.Rmdir(r, cluster_.CallOptions())).status();
+  uint64_t change = BeginChange();
+  WEFT_CO_ASSIGN_OR_RETURN(mds::UnlinkReply reply, co_await stub.Rmdir(r, cluster_.CallOptions()));
+  OfferDir(change, reply);
+  co_return Status::Ok();
 }
 
 Task<Status> MetaClient::Rename(const Credentials& cred, uint64_t src_parent,

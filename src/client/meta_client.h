@@ -57,6 +57,7 @@ class MetaClient {
     return ++changes_;
   }
   void OfferDir(uint64_t change, const mds::EntryReply& reply);
+  void OfferDir(uint64_t change, const mds::UnlinkReply& reply);
   Task<Result<Inode>> Mknod(const Credentials& cred, uint64_t parent, const std::string& name,
                             uint32_t mode, uint32_t umask, uint64_t rdev);
   Task<Result<Inode>> Mkdir(const Credentials& cred, uint64_t parent, const std::string& name,
@@ -94,6 +95,7 @@ class MetaClient {
     uint64_t change = 0;
     std::chrono::steady_clock::time_point at;
   };
+  void KeepDir(uint64_t change, const Inode& dir);
   std::optional<Inode> TakeFreshDir(uint64_t ino);
 
   Cluster& cluster_;

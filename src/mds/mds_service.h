@@ -24,8 +24,8 @@ constexpr uint16_t kDefaultMdsPort = 9890;
   M(4, Create, CreateRequest, EntryReply, kMutating)                        \
   M(5, Mknod, MknodRequest, EntryReply, kMutating)                          \
   M(6, Mkdir, MkdirRequest, EntryReply, kMutating)                          \
-  M(7, Unlink, UnlinkRequest, EmptyReply, kMutating)                        \
-  M(8, Rmdir, UnlinkRequest, EmptyReply, kMutating)                         \
+  M(7, Unlink, UnlinkRequest, UnlinkReply, kMutating)                       \
+  M(8, Rmdir, UnlinkRequest, UnlinkReply, kMutating)                        \
   M(9, Rename, RenameRequest, EmptyReply, kMutating)                        \
   M(10, Link, LinkRequest, EntryReply, kMutating)                           \
   M(11, Symlink, SymlinkRequest, EntryReply, kMutating)                     \

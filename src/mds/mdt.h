@@ -105,8 +105,8 @@ class Mdt {
   Result<EntryReply> Mkdir(const MkdirRequest& req, const ReplyTag* tag = nullptr);
   Result<EntryReply> Symlink(const SymlinkRequest& req, const ReplyTag* tag = nullptr);
   Result<EntryReply> Link(const LinkRequest& req, const ReplyTag* tag = nullptr);
-  Result<EmptyReply> Unlink(const UnlinkRequest& req, const ReplyTag* tag = nullptr);
-  Result<EmptyReply> Rmdir(const UnlinkRequest& req, const ReplyTag* tag = nullptr);
+  Result<UnlinkReply> Unlink(const UnlinkRequest& req, const ReplyTag* tag = nullptr);
+  Result<UnlinkReply> Rmdir(const UnlinkRequest& req, const ReplyTag* tag = nullptr);
   Result<EmptyReply> Rename(const RenameRequest& req, const ReplyTag* tag = nullptr);
   Result<EmptyReply> Setxattr(const SetxattrRequest& req, const ReplyTag* tag = nullptr);
   Result<EmptyReply> Removexattr(const RemovexattrRequest& req, const ReplyTag* tag = nullptr);
@@ -186,7 +186,7 @@ class Mdt {
   // EINVAL if directory `moved` is `dir` or one of its ancestors (REQUIRES: rename_mu_ held).
   Status CheckNotAncestor(uint64_t moved, uint64_t dir);
   // Removes a name: unlink (`dir` false) and rmdir (`dir` true) (ops/remove_entry.cc).
-  Result<EmptyReply> RemoveEntry(const UnlinkRequest& req, bool dir, const ReplyTag* tag);
+  Result<UnlinkReply> RemoveEntry(const UnlinkRequest& req, bool dir, const ReplyTag* tag);
   bool IsOpen(uint64_t ino);
   void NotifyDestroyQueued(const DestroyItem& item);
 

@@ -215,6 +215,13 @@ TEST_F(ClientNamespaceTest, AGetattrAfterOwnCreateUsesTheAttributesTheCreateRetu
   std::this_thread::sleep_for(5ms);
   ASSERT_TRUE(a.Mkdir(cred_, d, "i", 0755).ok());
   EXPECT_EQ(mtime_now(*fs_), mtime_now(a));
+  // An unlink's reply carries the directory too.
+  ASSERT_TRUE(a.Unlink(cred_, d, "c").ok());
+  int64_t after_unlink = mtime_now(*fs_);
+  std::this_thread::sleep_for(5ms);
+  ASSERT_TRUE(fs_->Mkdir(cred_, d, "j", 0755).ok());
+  EXPECT_EQ(mtime_now(a), after_unlink);
+  EXPECT_EQ(mtime_now(a), mtime_now(*fs_));
 }
 
 }  // namespace

@@ -33,7 +33,7 @@ Task<Result<mds::EmptyReply>> CloseFile(mds::MdsService::Stub* stub, uint64_t in
   co_return co_await stub->Close(r);
 }
 
-Task<Result<mds::EmptyReply>> UnlinkFile(mds::MdsService::Stub* stub, std::string name) {
+Task<Result<mds::UnlinkReply>> UnlinkFile(mds::MdsService::Stub* stub, std::string name) {
   mds::UnlinkRequest r;
   r.set_parent(kRootIno);
   r.set_name(std::move(name));

@@ -108,7 +108,7 @@ inline Task<Result<mds::EmptyReply>> Rename(MdsService::Stub* stub, uint64_t par
   co_return co_await stub->Rename(r);
 }
 
-inline Task<Result<mds::EmptyReply>> Unlink(MdsService::Stub* stub, uint64_t parent,
+inline Task<Result<mds::UnlinkReply>> Unlink(MdsService::Stub* stub, uint64_t parent,
                                             std::string name) {
   mds::UnlinkRequest r;
   r.set_parent(parent);

@@ -108,11 +108,11 @@ class MdtHarness {
     req.set_exclusive(exclusive);
     return mdt_->Create(req);
   }
-  Result<EmptyReply> Unlink(uint64_t parent, const std::string& name,
+  Result<UnlinkReply> Unlink(uint64_t parent, const std::string& name,
                             const Credentials& cred = Cred(0, 0)) {
     return mdt_->Unlink(NameReq(parent, name, cred));
   }
-  Result<EmptyReply> Rmdir(uint64_t parent, const std::string& name,
+  Result<UnlinkReply> Rmdir(uint64_t parent, const std::string& name,
                            const Credentials& cred = Cred(0, 0)) {
     return mdt_->Rmdir(NameReq(parent, name, cred));
   }

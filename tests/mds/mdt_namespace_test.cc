@@ -181,6 +181,28 @@ TYPED_TEST(MdtTest, LinkAndUnlinkCountLinks) {
   EXPECT_CODE(this->h.Link(ino, root, "h"), kNotFound);
 }
 
+// Each change of a name returns the directory as it left it: what a getattr then returns.
+TYPED_TEST(MdtTest, NameChangesReturnTheDirectoryAsTheyLeftIt) {
+  uint64_t root = this->h.root();
+  auto d = this->h.Mkdir(root, "d");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->parent().SerializeAsString(), this->h.Attr(root).SerializeAsString());
+  uint64_t dir = d->inode().ino();
+  auto f = this->h.Create(dir, "f");
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(f->parent().SerializeAsString(), this->h.Attr(dir).SerializeAsString());
+  auto g = this->h.Link(f->inode().ino(), dir, "g");
+  ASSERT_TRUE(g.ok());
+  EXPECT_EQ(g->parent().SerializeAsString(), this->h.Attr(dir).SerializeAsString());
+  auto unlinked = this->h.Unlink(dir, "f");
+  ASSERT_TRUE(unlinked.ok());
+  EXPECT_EQ(unlinked->parent().SerializeAsString(), this->h.Attr(dir).SerializeAsString());
+  ASSERT_TRUE(this->h.Unlink(dir, "g").ok());
+  auto removed = this->h.Rmdir(root, "d");
+  ASSERT_TRUE(removed.ok());
+  EXPECT_EQ(removed->parent().SerializeAsString(), this->h.Attr(root).SerializeAsString());
+}
+
 TYPED_TEST(MdtTest, LinkToDirectoryIsRefused) {
   auto d = this->h.Mkdir(this->h.root(), "d");
   ASSERT_TRUE(d.ok());

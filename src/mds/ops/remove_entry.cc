@@ -7,10 +7,10 @@
 namespace weft::mds {
 
 // As MakeEntry: the locks cover the checks and applying the batch, not the log sync.
-Result<EmptyReply> Mdt::RemoveEntry(const UnlinkRequest& req, bool dir, const ReplyTag* tag) {
+Result<UnlinkReply> Mdt::RemoveEntry(const UnlinkRequest& req, bool dir, const ReplyTag* tag) {
   WEFT_RETURN_IF_ERROR(CheckName(req.name()));
   Txn txn(*this);
-  EmptyReply reply;
+  UnlinkReply reply;
   {
     MultiLock dir_lock(dir_locks_, {req.parent()});
     WEFT_ASSIGN_OR_RETURN(std::optional<Dentry> dentry, GetDentry(req.parent(), req.name()));
@@ -36,6 +36,7 @@ Result<EmptyReply> Mdt::RemoveEntry(const UnlinkRequest& req, bool dir, const Re
     TouchTimes(&parent, now, true, true);
     txn.DeleteDentry(parent.ino(), req.name());
     txn.PutInode(parent);
+    *reply.mutable_parent() = parent;
     WEFT_RETURN_IF_ERROR(DropLink(txn, std::move(child), now));
     WEFT_RETURN_IF_ERROR(txn.Apply(tag, reply));
   }
@@ -43,11 +44,11 @@ Result<EmptyReply> Mdt::RemoveEntry(const UnlinkRequest& req, bool dir, const Re
   return reply;
 }
 
-Result<EmptyReply> Mdt::Unlink(const UnlinkRequest& req, const ReplyTag* tag) {
+Result<UnlinkReply> Mdt::Unlink(const UnlinkRequest& req, const ReplyTag* tag) {
   return RemoveEntry(req, false, tag);
 }
 
-Result<EmptyReply> Mdt::Rmdir(const UnlinkRequest& req, const ReplyTag* tag) {
+Result<UnlinkReply> Mdt::Rmdir(const UnlinkRequest& req, const ReplyTag* tag) {
   return RemoveEntry(req, true, tag);
 }
 
