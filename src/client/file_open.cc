@@ -104,6 +104,7 @@ Task<Result<std::pair<Inode, FileHandle>>> FileIo::Create(const Credentials& cre
   uint64_t change = meta_.BeginChange();
   WEFT_CO_ASSIGN_OR_RETURN(mds::EntryReply reply, co_await stub.Create(r, cluster_.CallOptions()));
   meta_.OfferDir(change, reply);
+  if (reply.created()) meta_.NoteUnsynced();  // maybe answered before its sync
   Inode inode = std::move(*reply.mutable_inode());
   FileHandle file = Attach(inode, cred, flags);
   if (!reply.created()) {

@@ -137,6 +137,7 @@ Task<Result<Inode>> MetaClient::Mknod(const Credentials& cred, uint64_t parent,
   uint64_t change = BeginChange();
   WEFT_CO_ASSIGN_OR_RETURN(mds::EntryReply reply, co_await stub.Mknod(r, cluster_.CallOptions()));
   OfferDir(change, reply);
+  NoteUnsynced();  // maybe answered before its sync (mds.sync_namespace)
   co_return std::move(*reply.mutable_inode());
 }
 
@@ -152,6 +153,7 @@ Task<Result<Inode>> MetaClient::Mkdir(const Credentials& cred, uint64_t parent,
   uint64_t change = BeginChange();
   WEFT_CO_ASSIGN_OR_RETURN(mds::EntryReply reply, co_await stub.Mkdir(r, cluster_.CallOptions()));
   OfferDir(change, reply);
+  NoteUnsynced();  // maybe answered before its sync (mds.sync_namespace)
   co_return std::move(*reply.mutable_inode());
 }
 
@@ -165,6 +167,7 @@ Task<Status> MetaClient::Unlink(const Credentials& cred, uint64_t parent,
   uint64_t change = BeginChange();
   WEFT_CO_ASSIGN_OR_RETURN(mds::UnlinkReply reply, co_await stub.Unlink(r, cluster_.CallOptions()));
   OfferDir(change, reply);
+  NoteUnsynced();  // maybe answered before its sync (mds.sync_namespace)
   co_return Status::Ok();
 }
 
@@ -177,6 +180,7 @@ Task<Status> MetaClient::Rmdir(const Credentials& cred, uint64_t parent, const s
   uint64_t change = BeginChange();
   WEFT_CO_ASSIGN_OR_RETURN(mds::UnlinkReply reply, co_await stub.Rmdir(r, cluster_.CallOptions()));
   OfferDir(change, reply);
+  NoteUnsynced();  // maybe answered before its sync (mds.sync_namespace)
   co_return Status::Ok();
 }
 
@@ -192,7 +196,9 @@ Task<Status> MetaClient::Rename(const Credentials& cred, uint64_t src_parent,
   r.set_dst_name(dst_name);
   r.set_flags(flags);
   BeginChange();
-  co_return (co_await stub.Rename(r, cluster_.CallOptions())).status();
+  WEFT_CO_RETURN_IF_ERROR((co_await stub.Rename(r, cluster_.CallOptions())).status());
+  NoteUnsynced();  // maybe answered before its sync (mds.sync_namespace)
+  co_return Status::Ok();
 }
 
 Task<Result<Inode>> MetaClient::Link(const Credentials& cred, uint64_t ino, uint64_t new_parent,
@@ -206,6 +212,7 @@ Task<Result<Inode>> MetaClient::Link(const Credentials& cred, uint64_t ino, uint
   uint64_t change = BeginChange();
   WEFT_CO_ASSIGN_OR_RETURN(mds::EntryReply reply, co_await stub.Link(r, cluster_.CallOptions()));
   OfferDir(change, reply);
+  NoteUnsynced();  // maybe answered before its sync (mds.sync_namespace)
   co_return std::move(*reply.mutable_inode());
 }
 
@@ -220,6 +227,7 @@ Task<Result<Inode>> MetaClient::Symlink(const Credentials& cred, uint64_t parent
   uint64_t change = BeginChange();
   WEFT_CO_ASSIGN_OR_RETURN(mds::EntryReply reply, co_await stub.Symlink(r, cluster_.CallOptions()));
   OfferDir(change, reply);
+  NoteUnsynced();  // maybe answered before its sync (mds.sync_namespace)
   co_return std::move(*reply.mutable_inode());
 }
 

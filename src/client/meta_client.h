@@ -42,9 +42,10 @@ class MetaClient {
   // MDS Sync: returns once every change the MDS of `ino` acknowledged is durable.
   Task<Status> Sync(const Credentials& cred, uint64_t ino);
 
-  // Attribute changes (mode, owner, times, size reports) the MDS acknowledged before their log
-  // sync (docs/mds.md, "Attribute changes"): this mount's count of them, and whether one may
-  // not be durable yet (fsync then sends Sync).
+  // Changes the MDS may have acknowledged before their log sync (docs/mds.md, "Attribute
+  // changes"): attribute changes (mode, owner, times, size reports), and namespace changes,
+  // which an MDS with mds.sync_namespace=false answers the same way. This mount's count of
+  // them, and whether one may not be durable yet (fsync then sends Sync).
   void NoteUnsynced() { ++unsynced_; }
   bool HasUnsynced() const { return synced_ < unsynced_; }
 

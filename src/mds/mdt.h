@@ -60,6 +60,10 @@ struct MdtOptions {
   uint32_t readdir_page_max = 16384;   // larger requests are cut to this
   uint64_t ino_range = 1024;           // inode numbers reserved per write of the counter
   std::string space_path;              // statfs reports the bytes of this directory's disk
+  // Namespace changes (create, mknod, mkdir, symlink, link, unlink, rmdir, rename) are durable
+  // before their reply leaves. False: they are answered once in the log, as attribute changes
+  // are, and synced within LogSyncer::kSoonDelay (docs/mds.md, "Namespace changes").
+  bool sync_namespace = true;
 };
 
 // A file whose objects await destruction on the OSTs.

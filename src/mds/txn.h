@@ -34,6 +34,10 @@ class Txn {
   // a DeferredSync the reply then does not wait for the sync (DeferredSync::soon); without
   // one, Durable still syncs.
   void SyncSoon() { need_ = SyncNeed::kSoon; }
+  // A namespace change: kBeforeSeen, or kSoon where the MDT says so (sync_namespace).
+  void NamespaceChange() {
+    if (!mdt_.options_.sync_namespace) need_ = SyncNeed::kSoon;
+  }
 
   // Adds the reply record (if `tag`) and the counters to the batch and commits it durably.
   Status Commit(const ReplyTag* tag, const google::protobuf::MessageLite& reply);

@@ -164,6 +164,72 @@ TEST(DeferredSyncTest, DestroysAreAnnouncedAtFinishNotBefore) {
   h.mdt().SetDestroyQueuedHook(nullptr);
 }
 
+// With MdtOptions::sync_namespace = false, every namespace change is applied as kSoon: its
+// reply need not wait, no reader is held back, and it counts as unsynced until a sync. The
+// destroy queue still hands out an unlinked file only once its unlink is durable.
+TEST(DeferredSyncTest, NamespaceChangesAskForASyncSoonWhenTheMdtSaysSo) {
+  TempDir dir;
+  MdtOptions options;
+  options.sync_namespace = false;
+  MdtHarness h(RocksStore::Make(dir.path()), options);
+  ASSERT_TRUE(h.mdt().store().Sync().ok());
+  uint64_t file = 0;
+  // Run under a fresh DeferredSync, the way the RPC service runs every change.
+  auto expect_soon = [&h](const char* what, auto change) {
+    DeferredSync deferred(h.mdt());
+    {
+      DeferredSync::Scope scope(deferred);
+      ASSERT_TRUE(change()) << what;
+    }
+    EXPECT_TRUE(deferred.soon()) << what;
+    EXPECT_FALSE(deferred.needed()) << what;
+    EXPECT_FALSE(h.mdt().store().SyncPending()) << what;
+    EXPECT_TRUE(h.mdt().store().Unsynced()) << what;
+    deferred.Finish();
+    ASSERT_TRUE(h.mdt().store().Sync().ok());
+  };
+  expect_soon("create", [&] {
+    auto r = h.Create(h.root(), "f");
+    file = r.ok() ? r->inode().ino() : 0;
+    return r.ok();
+  });
+  expect_soon("mkdir", [&] { return h.Mkdir(h.root(), "d").ok(); });
+  expect_soon("link", [&] { return h.Link(file, h.root(), "g").ok(); });
+  expect_soon("rename", [&] { return h.Rename(h.root(), "g", h.root(), "h").ok(); });
+  expect_soon("unlink", [&] { return h.Unlink(h.root(), "h").ok(); });
+  expect_soon("rmdir", [&] { return h.Rmdir(h.root(), "d").ok(); });
+  expect_soon("last unlink", [&] { return h.Unlink(h.root(), "f").ok(); });
+  EXPECT_EQ(h.Lookup(h.root(), "f").status().code(), StatusCode::kNotFound);
+  ASSERT_FALSE(h.mdt().store().Unsynced());
+
+  // An unlink applied but not synced: the destroy queue syncs it before handing the file out.
+  ASSERT_TRUE(h.Create(h.root(), "x").ok());
+  DeferredSync deferred(h.mdt());
+  {
+    DeferredSync::Scope scope(deferred);
+    ASSERT_TRUE(h.Unlink(h.root(), "x").ok());
+  }
+  EXPECT_TRUE(h.mdt().store().Unsynced());
+  auto pending = h.mdt().PendingDestroys(16);
+  ASSERT_TRUE(pending.ok()) << pending.status().ToString();
+  EXPECT_FALSE(pending->empty());
+  EXPECT_FALSE(h.mdt().store().Unsynced());
+}
+
+// The default: a namespace change's reply waits for its sync.
+TEST(DeferredSyncTest, NamespaceChangesWaitForTheirSyncByDefault) {
+  TempDir dir;
+  MdtHarness h(RocksStore::Make(dir.path()));
+  DeferredSync deferred(h.mdt());
+  {
+    DeferredSync::Scope scope(deferred);
+    ASSERT_TRUE(h.Create(h.root(), "f").ok());
+  }
+  EXPECT_TRUE(deferred.needed());
+  EXPECT_FALSE(deferred.soon());
+  EXPECT_TRUE(h.mdt().store().SyncPending());
+}
+
 // A failed change applies nothing: no sync is needed.
 TEST(DeferredSyncTest, AFailedChangeNeedsNoSync) {
   TempDir dir;

@@ -109,6 +109,11 @@ void AddMdsKeys(ConfigRegistry& r, MdsOptions* o) {
   r.Add<int64_t>("mds.reply_trim_ms", &o->reply_trim_ms, 60000,
                  "Interval of trimming reply records down to mds.reply_records_keep",
                  CheckTrimMs);
+  r.Add<bool>("mds.sync_namespace", &o->sync_namespace, true,
+              "Namespace changes (create, unlink, rename, ...) wait for the log sync before "
+              "their reply; false: answered once in the log and synced within 5 ms, as "
+              "attribute changes are (a killed daemon loses none; a crashed machine may lose "
+              "the last milliseconds, as a local file system does)");
   AddLoopKeys(r, &o->loop_spin_us);
   AddLoggingKeys(r, &o->log);
   AddMetricsKeys(r, &o->metrics);

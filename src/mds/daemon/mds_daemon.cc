@@ -66,13 +66,15 @@ Result<TargetLabel> ReadMdtLabel(const std::string& dir) {
   return label;
 }
 
-Result<std::unique_ptr<Mdt>> OpenMdt(const std::string& dir, OstAllocator* allocator) {
+Result<std::unique_ptr<Mdt>> OpenMdt(const std::string& dir, bool sync_namespace,
+                                     OstAllocator* allocator) {
   std::string db = dir + "/db";
   Result<std::unique_ptr<RocksMdtStore>> store =
       RocksMdtStore::Open(db, RocksMdtStore::OpenMode::kExisting);
   if (!store.ok()) return store.status().WithContext("opening the MDT store " + db);
   MdtOptions options;
   options.space_path = dir;
+  options.sync_namespace = sync_namespace;
   return Mdt::Open(std::move(store).value(), allocator, options);
 }
 
@@ -174,8 +176,8 @@ Task<int> ServeUntilSignal(EventLoop& loop, const MdsOptions& options, const Tar
   Parts p(static_cast<size_t>(options.threads));
   // Creates that come between serving and the first configuration from the MGS wait for it.
   p.allocator.WaitForFirstUpdate(std::chrono::seconds(2));
-  Result<std::unique_ptr<Mdt>> mdt =
-      co_await p.pool.Run([&] { return OpenMdt(options.target, &p.allocator); });
+  Result<std::unique_ptr<Mdt>> mdt = co_await p.pool.Run(
+      [&] { return OpenMdt(options.target, options.sync_namespace, &p.allocator); });
   if (!mdt.ok()) {
     spdlog::error("{}: cannot start: {}", kProgram, mdt.status().ToString());
     co_return 1;

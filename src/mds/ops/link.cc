@@ -28,6 +28,7 @@ Result<EntryReply> Mdt::Link(const LinkRequest& req, const ReplyTag* tag) {
   inode.set_ctime_ns(now);
   TouchTimes(&parent, now, true, true);
   Txn txn(*this);
+  txn.NamespaceChange();
   txn.PutInode(inode);
   txn.PutInode(parent);
   txn.PutDentry(parent.ino(), req.new_name(), inode.ino(), inode.type());

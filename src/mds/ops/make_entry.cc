@@ -12,6 +12,7 @@ namespace weft::mds {
 Result<EntryReply> Mdt::MakeEntry(const NewEntry& entry, const ReplyTag* tag) {
   WEFT_RETURN_IF_ERROR(CheckName(entry.name));
   Txn txn(*this);
+  txn.NamespaceChange();
   EntryReply reply;
   {
     MultiLock dir_lock(dir_locks_, {entry.parent});

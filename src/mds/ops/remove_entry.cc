@@ -10,6 +10,7 @@ namespace weft::mds {
 Result<UnlinkReply> Mdt::RemoveEntry(const UnlinkRequest& req, bool dir, const ReplyTag* tag) {
   WEFT_RETURN_IF_ERROR(CheckName(req.name()));
   Txn txn(*this);
+  txn.NamespaceChange();
   UnlinkReply reply;
   {
     MultiLock dir_lock(dir_locks_, {req.parent()});

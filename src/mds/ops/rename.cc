@@ -103,6 +103,7 @@ Result<EmptyReply> Mdt::Rename(const RenameRequest& req, const ReplyTag* tag) {
   }
   int64_t now = NowNs();
   Txn txn(*this);
+  txn.NamespaceChange();
   Reparent(&moved, &src_dir, dst_dir);
   moved.set_ctime_ns(now);
   txn.PutDentry(dp, req.dst_name(), moved.ino(), moved.type());
