@@ -6,6 +6,7 @@
 
 #include <thread>
 
+#include "../fuse/metrics_scrape.h"
 #include "weft_cluster.h"
 
 namespace weft::test {
@@ -222,6 +223,49 @@ TEST_F(ClientNamespaceTest, AGetattrAfterOwnCreateUsesTheAttributesTheCreateRetu
   ASSERT_TRUE(fs_->Mkdir(cred_, d, "j", 0755).ok());
   EXPECT_EQ(mtime_now(a), after_unlink);
   EXPECT_EQ(mtime_now(a), mtime_now(*fs_));
+}
+
+// On an MDS that answers namespace changes before their log sync (mds.sync_namespace=false),
+// the client counts each one as maybe not durable: fsync of the directory, or of a new file
+// it wrote nothing to, then asks the MDS for a Sync; with nothing changed since, it asks
+// nothing.
+TEST(ClientSyncTest, FsyncAfterANamespaceChangeAsksTheMdsToSync) {
+  WeftCluster cluster;
+  cluster.mds_args = {"--mds.sync_namespace=false", "--metrics.port=0"};
+  ASSERT_NO_FATAL_FAILURE(cluster.Start());
+  uint16_t port = LoggedMetricsPort(cluster.mds().err());
+  ASSERT_NE(port, 0) << cluster.mds().err();
+  auto mounted = cluster.Mount();
+  ASSERT_TRUE(mounted.ok()) << mounted.status().ToString();
+  Client& fs = **mounted;
+  Credentials cred = Credentials::OfProcess();
+  auto syncs = [port] {
+    std::string series = "weft_rpc_server_requests_total{service=\"mds\",method=\"Sync\"}";
+    return std::max(0.0, SampleValue(ScrapeMetrics(port), series));
+  };
+  const uint64_t root = Client::kRootIno;
+  double before = syncs();
+  auto f = fs.Create(cred, root, "a", 0644, O_CREAT | O_EXCL | O_RDWR);
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  ASSERT_TRUE(fs.Close(f->second).ok());
+  ASSERT_TRUE(fs.FsyncDir(cred, root).ok());
+  EXPECT_EQ(syncs(), before + 1) << "the create";
+  ASSERT_TRUE(fs.FsyncDir(cred, root).ok());
+  EXPECT_EQ(syncs(), before + 1) << "nothing changed since";
+
+  ASSERT_TRUE(fs.Rename(cred, root, "a", root, "b", 0).ok());
+  ASSERT_TRUE(fs.FsyncDir(cred, root).ok());
+  EXPECT_EQ(syncs(), before + 2) << "the rename";
+  ASSERT_TRUE(fs.Unlink(cred, root, "b").ok());
+  ASSERT_TRUE(fs.Mkdir(cred, root, "d", 0755).ok());
+  ASSERT_TRUE(fs.FsyncDir(cred, root).ok());
+  EXPECT_EQ(syncs(), before + 3) << "the unlink and the mkdir, in one Sync";
+
+  auto g = fs.Create(cred, root, "g", 0644, O_CREAT | O_EXCL | O_RDWR);
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  ASSERT_TRUE(fs.Fsync(g->second).ok());
+  EXPECT_EQ(syncs(), before + 4) << "fsync of a new file makes its name durable";
+  ASSERT_TRUE(fs.Close(g->second).ok());
 }
 
 }  // namespace

@@ -43,6 +43,9 @@ class WeftCluster {
     }
   }
 
+  // More weft-mds arguments, for Start.
+  std::vector<std::string> mds_args;
+
   static std::string NidOf(uint16_t port) { return "127.0.0.1:" + std::to_string(port) + "@tcp"; }
   std::string MountSource() const { return NidOf(mgs_port_) + ":/weft"; }
   std::string OstDir(uint32_t index) const { return dir_.path() + "/ost" + std::to_string(index); }
@@ -60,9 +63,11 @@ class WeftCluster {
     for (uint32_t i = 0; i < kOsts; ++i) {
       ASSERT_NO_FATAL_FAILURE(Mkfs({"--ost", "--index", std::to_string(i)}, OstDir(i)));
     }
-    mds_ = Spawn({BinaryPath("src/mds/weft-mds"), "--target", dir_.path() + "/mdt0",
-                  "--mds.listen=" + NidOf(mds_port_), "--mds.heartbeat_ms=200"},
-                 "mds");
+    std::vector<std::string> mds_argv = {BinaryPath("src/mds/weft-mds"), "--target",
+                                         dir_.path() + "/mdt0", "--mds.listen=" + NidOf(mds_port_),
+                                         "--mds.heartbeat_ms=200"};
+    mds_argv.insert(mds_argv.end(), mds_args.begin(), mds_args.end());
+    mds_ = Spawn(mds_argv, "mds");
     StartOss(0);
     StartOss(1);
     ASSERT_TRUE(mds_->WaitForStderr("weft-mds: serving weft-MDT0000 on", 30s)) << mds_->err();
