@@ -21,26 +21,71 @@ Task<Result<Inode>> MetaClient::Lookup(const Credentials& cred, uint64_t parent,
   co_return std::move(*reply.mutable_inode());
 }
 
-void MetaClient::OfferDir(uint64_t change, const mds::EntryReply& reply) {
-  if (reply.created() && reply.has_parent()) KeepDir(change, reply.parent());
+MetaClient::Change::Change(MetaClient& meta, uint64_t ino)
+    : meta_(meta), ino_(ino), number_(meta.BeginChange(ino)) {}
+
+MetaClient::Change::~Change() {
+  if (number_ != 0) meta_.EndChange(ino_, number_, nullptr);
 }
 
-void MetaClient::OfferDir(uint64_t change, const mds::UnlinkReply& reply) {
-  if (reply.has_parent()) KeepDir(change, reply.parent());
+void MetaClient::Change::Offer(const mds::EntryReply& reply) {
+  if (number_ == 0 || !reply.created() || !reply.has_parent()) return;
+  meta_.EndChange(ino_, std::exchange(number_, 0), &reply.parent());
 }
 
-void MetaClient::KeepDir(uint64_t change, const Inode& dir) {
-  if (cluster_.options().fresh_dir_attrs.count() <= 0 || change != changes_) return;
-  fresh_ = FreshDir{dir, change, std::chrono::steady_clock::now()};
+void MetaClient::Change::Offer(const mds::UnlinkReply& reply) {
+  if (number_ == 0 || !reply.has_parent()) return;
+  meta_.EndChange(ino_, std::exchange(number_, 0), &reply.parent());
+}
+
+uint64_t MetaClient::BeginChange(uint64_t ino) {
+  uint64_t number = ++changes_;
+  if (ino == 0) {  // may alter any directory: drop what is kept, spoil what is in flight
+    for (auto it = changed_.begin(); it != changed_.end();) {
+      if (it->second.in_flight == 0) {
+        it = changed_.erase(it);
+        continue;
+      }
+      it->second.fresh.reset();
+      it->second.overlapped_through = number;
+      ++it;
+    }
+    ++unknown_in_flight_;
+    return number;
+  }
+  ChangedInode& c = changed_[ino];
+  c.fresh.reset();
+  if (c.in_flight > 0 || unknown_in_flight_ > 0) c.overlapped_through = number;
+  ++c.in_flight;
+  return number;
+}
+
+void MetaClient::EndChange(uint64_t ino, uint64_t number, const Inode* dir) {
+  if (ino == 0) {
+    --unknown_in_flight_;
+    return;
+  }
+  auto it = changed_.find(ino);
+  if (it == changed_.end()) return;
+  ChangedInode& c = it->second;
+  --c.in_flight;
+  if (dir != nullptr && dir->ino() == ino && number > c.overlapped_through &&
+      cluster_.options().fresh_dir_attrs.count() > 0) {
+    c.fresh = *dir;
+    c.fresh_at = std::chrono::steady_clock::now();
+  }
+  if (c.in_flight == 0 && !c.fresh) changed_.erase(it);
 }
 
 std::optional<Inode> MetaClient::TakeFreshDir(uint64_t ino) {
-  if (!fresh_ || fresh_->attrs.ino() != ino || fresh_->change != changes_ ||
-      std::chrono::steady_clock::now() - fresh_->at > cluster_.options().fresh_dir_attrs) {
-    return std::nullopt;
-  }
-  Inode attrs = std::move(fresh_->attrs);
-  fresh_.reset();
+  auto it = changed_.find(ino);
+  if (it == changed_.end() || !it->second.fresh) return std::nullopt;
+  ChangedInode& c = it->second;
+  std::optional<Inode> attrs = std::move(c.fresh);
+  c.fresh.reset();
+  bool expired = std::chrono::steady_clock::now() - c.fresh_at > cluster_.options().fresh_dir_attrs;
+  if (c.in_flight == 0) changed_.erase(it);
+  if (expired) return std::nullopt;
   return attrs;
 }
 
@@ -72,7 +117,7 @@ mds::SetattrRequest SetattrOf(const Credentials& cred, uint64_t ino, const SetAt
 }  // namespace
 
 Task<Result<Inode>> MetaClient::SendSetattr(const mds::SetattrRequest& r) {
-  BeginChange();
+  Change change(*this, r.ino());
   WEFT_CO_ASSIGN_OR_RETURN(mds::MdsService::Stub stub, cluster_.Mdt(r.ino()));
   uint64_t before = unsynced_;
   WEFT_CO_ASSIGN_OR_RETURN(mds::AttrReply reply, co_await stub.Setattr(r, cluster_.CallOptions()));
@@ -134,9 +179,9 @@ Task<Result<Inode>> MetaClient::Mknod(const Credentials& cred, uint64_t parent,
   r.set_mode(mode);
   r.set_umask(umask);
   r.set_rdev(rdev);
-  uint64_t change = BeginChange();
+  Change change(*this, parent);
   WEFT_CO_ASSIGN_OR_RETURN(mds::EntryReply reply, co_await stub.Mknod(r, cluster_.CallOptions()));
-  OfferDir(change, reply);
+  change.Offer(reply);
   NoteUnsynced();  // maybe answered before its sync (mds.sync_namespace)
   co_return std::move(*reply.mutable_inode());
 }
@@ -150,9 +195,9 @@ Task<Result<Inode>> MetaClient::Mkdir(const Credentials& cred, uint64_t parent,
   r.set_name(name);
   r.set_mode(mode);
   r.set_umask(umask);
-  uint64_t change = BeginChange();
+  Change change(*this, parent);
   WEFT_CO_ASSIGN_OR_RETURN(mds::EntryReply reply, co_await stub.Mkdir(r, cluster_.CallOptions()));
-  OfferDir(change, reply);
+  change.Offer(reply);
   NoteUnsynced();  // maybe answered before its sync (mds.sync_namespace)
   co_return std::move(*reply.mutable_inode());
 }
@@ -164,9 +209,9 @@ Task<Status> MetaClient::Unlink(const Credentials& cred, uint64_t parent,
   FillCredentials(cred, r.mutable_cred());
   r.set_parent(parent);
   r.set_name(name);
-  uint64_t change = BeginChange();
+  Change change(*this, parent);
   WEFT_CO_ASSIGN_OR_RETURN(mds::UnlinkReply reply, co_await stub.Unlink(r, cluster_.CallOptions()));
-  OfferDir(change, reply);
+  change.Offer(reply);
   NoteUnsynced();  // maybe answered before its sync (mds.sync_namespace)
   co_return Status::Ok();
 }
@@ -177,9 +222,9 @@ Task<Status> MetaClient::Rmdir(const Credentials& cred, uint64_t parent, const s
   FillCredentials(cred, r.mutable_cred());
   r.set_parent(parent);
   r.set_name(name);
-  uint64_t change = BeginChange();
+  Change change(*this, parent);
   WEFT_CO_ASSIGN_OR_RETURN(mds::UnlinkReply reply, co_await stub.Rmdir(r, cluster_.CallOptions()));
-  OfferDir(change, reply);
+  change.Offer(reply);
   NoteUnsynced();  // maybe answered before its sync (mds.sync_namespace)
   co_return Status::Ok();
 }
@@ -195,7 +240,7 @@ Task<Status> MetaClient::Rename(const Credentials& cred, uint64_t src_parent,
   r.set_dst_parent(dst_parent);
   r.set_dst_name(dst_name);
   r.set_flags(flags);
-  BeginChange();
+  Change change(*this, 0);  // both directories, and a moved directory's ".."
   WEFT_CO_RETURN_IF_ERROR((co_await stub.Rename(r, cluster_.CallOptions())).status());
   NoteUnsynced();  // maybe answered before its sync (mds.sync_namespace)
   co_return Status::Ok();
@@ -209,9 +254,9 @@ Task<Result<Inode>> MetaClient::Link(const Credentials& cred, uint64_t ino, uint
   r.set_ino(ino);
   r.set_new_parent(new_parent);
   r.set_new_name(new_name);
-  uint64_t change = BeginChange();
+  Change change(*this, new_parent);
   WEFT_CO_ASSIGN_OR_RETURN(mds::EntryReply reply, co_await stub.Link(r, cluster_.CallOptions()));
-  OfferDir(change, reply);
+  change.Offer(reply);
   NoteUnsynced();  // maybe answered before its sync (mds.sync_namespace)
   co_return std::move(*reply.mutable_inode());
 }
@@ -224,9 +269,9 @@ Task<Result<Inode>> MetaClient::Symlink(const Credentials& cred, uint64_t parent
   r.set_parent(parent);
   r.set_name(name);
   r.set_target(target);
-  uint64_t change = BeginChange();
+  Change change(*this, parent);
   WEFT_CO_ASSIGN_OR_RETURN(mds::EntryReply reply, co_await stub.Symlink(r, cluster_.CallOptions()));
-  OfferDir(change, reply);
+  change.Offer(reply);
   NoteUnsynced();  // maybe answered before its sync (mds.sync_namespace)
   co_return std::move(*reply.mutable_inode());
 }
@@ -327,7 +372,7 @@ Task<Status> MetaClient::Setxattr(const Credentials& cred, uint64_t ino, const s
   r.set_name(name);
   r.set_value(value);
   r.set_flags(flags);
-  BeginChange();
+  Change change(*this, ino);
   co_return (co_await stub.Setxattr(r, cluster_.CallOptions())).status();
 }
 
@@ -350,7 +395,7 @@ Task<Status> MetaClient::Removexattr(const Credentials& cred, uint64_t ino,
   FillCredentials(cred, r.mutable_cred());
   r.set_ino(ino);
   r.set_name(name);
-  BeginChange();
+  Change change(*this, ino);
   co_return (co_await stub.Removexattr(r, cluster_.CallOptions())).status();
 }
 
@@ -382,7 +427,7 @@ Task<Result<mds::LayoutReply>> MetaClient::SetLayout(const Credentials& cred, ui
   r.set_stripe_size(stripe_size);
   r.set_stripe_count(stripe_count);
   if (start_ost) r.set_start_ost(*start_ost);
-  BeginChange();
+  Change change(*this, ino);
   co_return co_await stub.SetLayout(r, cluster_.CallOptions());
 }
 

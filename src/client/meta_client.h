@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "client/cluster.h"
@@ -50,15 +51,27 @@ class MetaClient {
   bool HasUnsynced() const { return synced_ < unsynced_; }
 
   // Fresh directory attributes (ClientOptions::fresh_dir_attrs). Every call that changes
-  // anything at the MDS begins with BeginChange; a reply that carries its directory's new
-  // attributes offers them with the number BeginChange gave. They are kept only while no
-  // other change has begun since, and given to at most one getattr.
-  uint64_t BeginChange() {
-    fresh_.reset();
-    return ++changes_;
-  }
-  void OfferDir(uint64_t change, const mds::EntryReply& reply);
-  void OfferDir(uint64_t change, const mds::UnlinkReply& reply);
+  // anything at the MDS lives in a Change, naming the one inode whose attributes it alters
+  // (the directory of a create or unlink, the inode of a setattr), or 0 when that is not one
+  // known inode (rename). A reply that carries its directory's new attributes offers them;
+  // they are kept for the next Getattr of that directory, once, unless another change of
+  // this client to that directory (or one of unknown reach) overlapped this one: then the
+  // MDS may have applied them in either order, and the reply's view may miss the other.
+  // A change begun later drops what was kept. Changes to other directories do not.
+  class Change {
+   public:
+    Change(MetaClient& meta, uint64_t ino);
+    ~Change();
+    Change(const Change&) = delete;
+    Change& operator=(const Change&) = delete;
+    void Offer(const mds::EntryReply& reply);
+    void Offer(const mds::UnlinkReply& reply);
+
+   private:
+    MetaClient& meta_;
+    uint64_t ino_;
+    uint64_t number_;
+  };
   Task<Result<Inode>> Mknod(const Credentials& cred, uint64_t parent, const std::string& name,
                             uint32_t mode, uint32_t umask, uint64_t rdev);
   Task<Result<Inode>> Mkdir(const Credentials& cred, uint64_t parent, const std::string& name,
@@ -91,17 +104,21 @@ class MetaClient {
   Task<Result<Inode>> SendSetattr(const mds::SetattrRequest& r);
   Task<void> AddOstSpace(uint32_t index, FsStats* stats, WaitGroup* group);
 
-  struct FreshDir {
-    Inode attrs;
-    uint64_t change = 0;
-    std::chrono::steady_clock::time_point at;
+  // What this client has in flight at the MDS for one inode, and what it keeps of it.
+  struct ChangedInode {
+    uint32_t in_flight = 0;
+    uint64_t overlapped_through = 0;  // changes numbered up to this overlapped another
+    std::optional<Inode> fresh;       // a directory's attributes, as a change left them
+    std::chrono::steady_clock::time_point fresh_at;
   };
-  void KeepDir(uint64_t change, const Inode& dir);
+  uint64_t BeginChange(uint64_t ino);
+  void EndChange(uint64_t ino, uint64_t number, const Inode* dir);
   std::optional<Inode> TakeFreshDir(uint64_t ino);
 
   Cluster& cluster_;
-  uint64_t changes_ = 0;  // BeginChange calls
-  std::optional<FreshDir> fresh_;
+  uint64_t changes_ = 0;            // changes begun
+  uint32_t unknown_in_flight_ = 0;  // changes of unknown reach (ino 0) in flight
+  std::unordered_map<uint64_t, ChangedInode> changed_;
   uint64_t unsynced_ = 0;  // attribute changes acknowledged before their sync, ever
   uint64_t synced_ = 0;    // how many of those a durable reply has covered
 };

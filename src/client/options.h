@@ -53,10 +53,10 @@ struct ClientOptions {
   size_t write_behind = 4;
   // A getattr of a directory this client just changed (create, mknod, mkdir, symlink, link,
   // unlink, rmdir) is answered, within this long of the change's reply, from the directory's
-  // attributes that reply carried, if this client sent no other change meanwhile
-  // (MetaClient::TakeFreshDir). weft-fuse sets it to attr_timeout: the kernel drops a
-  // directory's attributes after each change in it and asks again at its next permission
-  // check. 0: every getattr asks the MDS.
+  // attributes that reply carried, if this client sent no other change to that directory
+  // meanwhile and none beside it (MetaClient::Change). weft-fuse sets it to attr_timeout: the
+  // kernel drops a directory's attributes after each change in it and asks again at its next
+  // permission check. 0: every getattr asks the MDS.
   std::chrono::milliseconds fresh_dir_attrs{0};
   // How long the client's idle event loop polls before it blocks (DefaultLoopSpin(): 400 µs).
   // A call's reply that comes within it is not paid for with a wake-up.

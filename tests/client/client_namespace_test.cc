@@ -197,13 +197,31 @@ TEST_F(ClientNamespaceTest, AGetattrAfterOwnCreateUsesTheAttributesTheCreateRetu
   // Given once: the next getattr asks the MDS.
   EXPECT_EQ(mtime_now(a), after_theirs);
   EXPECT_EQ(a.Getattr(cred_, d)->nlink(), 3u);
-  // Another change by this client in between (here a chmod of the new file): the MDS is asked.
+  // Changes by this client to other inodes in between (a chmod of the file, a mkdir in
+  // another directory) leave them kept.
   ASSERT_NE(create(a, "c"), 0u);
+  int64_t after_c = fs_->Getattr(cred_, d)->mtime_ns();
   std::this_thread::sleep_for(5ms);
   ASSERT_TRUE(fs_->Mkdir(cred_, d, "e", 0755).ok());
   client::SetAttrs chmod;
   chmod.mode = 0600;
   ASSERT_TRUE(a.Setattr(cred_, a_ino, chmod).ok());
+  ASSERT_TRUE(a.Mkdir(cred_, Client::kRootIno, "elsewhere", 0755).ok());
+  EXPECT_EQ(mtime_now(a), after_c) << "kept across changes to other inodes";
+  // A change by this client to the directory itself in between (a chmod of it): the MDS is
+  // asked.
+  ASSERT_NE(create(a, "c2"), 0u);
+  std::this_thread::sleep_for(5ms);
+  ASSERT_TRUE(fs_->Mkdir(cred_, d, "e2", 0755).ok());
+  client::SetAttrs dir_mode;
+  dir_mode.mode = 0755;
+  ASSERT_TRUE(a.Setattr(cred_, d, dir_mode).ok());
+  EXPECT_EQ(mtime_now(a), mtime_now(*fs_));
+  // A rename anywhere (its reach is not one known directory): the MDS is asked.
+  ASSERT_NE(create(a, "c3"), 0u);
+  std::this_thread::sleep_for(5ms);
+  ASSERT_TRUE(fs_->Mkdir(cred_, d, "e3", 0755).ok());
+  ASSERT_TRUE(a.Rename(cred_, Client::kRootIno, "elsewhere", Client::kRootIno, "moved", 0).ok());
   EXPECT_EQ(mtime_now(a), mtime_now(*fs_));
   // Older than fresh_dir_attrs: the MDS is asked.
   ASSERT_NE(create(a, "f"), 0u);
