@@ -84,6 +84,8 @@ class Mdt {
                                           OstAllocator* allocator, MdtOptions options = {});
 
   uint64_t root_ino() const { return root_ino_; }
+  // MdtOptions::sync_namespace: namespace changes durable before their reply.
+  bool sync_namespace() const { return options_.sync_namespace; }
   const MdtFormat& format() const { return format_; }
   // The file system's default layout from the MGS configuration (`mgs.default_stripe_*`): new
   // files in directories without a layout of their own get it instead of the MDT's format-time

@@ -130,6 +130,10 @@ void MdsStormTest::KillInStormAndCheck(const std::vector<std::string>& mds_args)
   ASSERT_NO_FATAL_FAILURE(StartMgsWithOst());
   ASSERT_NO_FATAL_FAILURE(Mkfs());
   auto mds = StartReadyMds(mds_args);
+  // The daemon says which rule its MDT keeps (what it read from mds_args).
+  bool soon = !mds_args.empty() && mds_args[0] == "--mds.sync_namespace=false";
+  EXPECT_EQ(mds->err().find("mds.sync_namespace is false") != std::string::npos, soon)
+      << mds->err();
   std::atomic<int> acked{0};
   std::atomic<bool> stop{false};
   uint64_t d = 0;

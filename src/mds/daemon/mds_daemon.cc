@@ -183,6 +183,12 @@ Task<int> ServeUntilSignal(EventLoop& loop, const MdsOptions& options, const Tar
     co_return 1;
   }
   p.mdt = std::move(mdt).value();
+  if (!p.mdt->sync_namespace()) {
+    spdlog::warn(
+        "{}: mds.sync_namespace is false: namespace changes are answered before "
+        "their log sync; a crash of this machine may lose the last 5 ms of them",
+        kProgram);
+  }
   p.mdt_gauges = AddMdtGauges(MetricsRegistry::Global(), options.target, label.Name(), *p.mdt);
   Status st = StartRpc(loop, options, p);
   if (!st.ok()) {
