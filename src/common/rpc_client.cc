@@ -295,6 +295,16 @@ void RpcClient::OnSendError(uint64_t request_id, int err) {
 void RpcClient::OnMessage(MessageBuffer* buf, size_t len) {
   MessageView view;
   Reject why = ParseMessage(buf->data, len, &view);
+  if (why == Reject::kNone && (view.header.flags & kFlagNotify)) {
+    if (notify_ && view.header.client_id == client_id_) {
+      ++stats_.notifications;
+      notify_(view.header.service, view.header.method, view.body);
+    } else {
+      ++stats_.stray_replies;
+    }
+    endpoint_->Release(buf);
+    return;
+  }
   auto it = why == Reject::kNone ? pending_.find(view.header.request_id) : pending_.end();
   if (why != Reject::kNone || !(view.header.flags & kFlagReply) || it == pending_.end() ||
       view.header.client_id != client_id_ || it->second->event != kNone) {

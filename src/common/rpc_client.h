@@ -11,15 +11,17 @@
 // calls. Calls may be issued concurrently from many coroutines on the loop.
 #pragma once
 
+#include <google/protobuf/message_lite.h>
+
 #include <coroutine>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
-
-#include <google/protobuf/message_lite.h>
 
 #include "common/event_loop.h"
 #include "common/metrics.h"
@@ -50,6 +52,7 @@ struct ClientStats {
   uint64_t deadline_exceeded = 0;
   uint64_t reconnects = 0;
   uint64_t stray_replies = 0;  // replies to calls no longer waiting (late or unknown)
+  uint64_t notifications = 0;  // one-way messages from servers handed to the notify handler
   uint64_t checksum_errors = 0;  // reply payloads that failed their crc32c
   uint64_t checksum_resends = 0;  // requests sent again because of a checksum failure
 };
@@ -82,6 +85,13 @@ class RpcClient {
   static Result<std::unique_ptr<RpcClient>> Open(EventLoop& loop, const Options& options);
   // REQUIRES: on the loop thread, with no call still waiting.
   ~RpcClient();
+
+  // A server's one-way message (kFlagNotify): its service, method and body. Runs on the loop;
+  // `body` is valid only during the call.
+  using NotifyHandler =
+      std::function<void(uint16_t service, uint16_t method, std::string_view body)>;
+  // Where notifications go; without a handler they are counted as stray and dropped.
+  void SetNotifyHandler(NotifyHandler handler) { notify_ = std::move(handler); }
 
   // Resolves a server address (with its port) and returns a handle for calls.
   Result<PeerId> AddPeer(const Nid& nid);
@@ -134,6 +144,7 @@ class RpcClient {
   uint64_t next_request_id_ = 1;
   std::vector<Peer> peers_;
   std::map<uint64_t, Pending*> pending_;
+  NotifyHandler notify_;
   ClientStats stats_;
   struct {
     Counter* calls;

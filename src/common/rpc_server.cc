@@ -328,6 +328,7 @@ ServerStats RpcServer::stats() const {
   s.resends_answered_from_record = stats_.from_record;
   s.duplicates_dropped = stats_.duplicates;
   s.send_errors = stats_.send_errors;
+  s.notifications = stats_.notifications;
   s.checksum_errors = stats_.checksum_errors;
   for (size_t i = 0; i < s.rejected.size(); ++i) s.rejected[i] = stats_.rejected[i];
   return s;
@@ -472,6 +473,7 @@ Task<void> RpcServer::RunHandler(MessageBuffer* buf, MessageView view, fi_addr_t
   call.header_ = view.header;
   call.peer_ = peer;
   call.peer_nid_ = std::move(peer_nid);
+  call.peer_address_ = view.address;
   call.inline_payload_ = view.payload;
   call.inline_fixed_ = buf->fixed;
   Clock::time_point start = Clock::now();
@@ -577,6 +579,25 @@ void RpcServer::SendMessage(fi_addr_t peer, const Header& h, std::string_view bo
   WriteMessage(out, {}, body, payload, b->data);
   ++stats_.replies;
   endpoint_->Send(b, peer, MessageSize(0, body.size(), payload.size()), 0);
+}
+
+Status RpcServer::Notify(std::string_view address, uint64_t client_id, uint16_t service,
+                         uint16_t method, std::string_view body) {
+  if (body.size() > kMaxBodyLen) {
+    return Status(StatusCode::kRpcTooLarge, "notification body of " + std::to_string(body.size()) +
+                                                " bytes exceeds the limit");
+  }
+  WEFT_ASSIGN_OR_RETURN(const PeerEntry* peer, ResolvePeer(address));
+  Header h{};
+  h.flags = kFlagReply | kFlagNotify;
+  h.service = service;
+  h.method = method;
+  h.client_id = client_id;
+  MessageBuffer* b = endpoint_->AllocSend();
+  WriteMessage(h, {}, body, {}, b->data);
+  ++stats_.notifications;
+  endpoint_->Send(b, peer->addr, MessageSize(0, body.size(), 0), 0);
+  return Status::Ok();
 }
 
 void RpcServer::OnSendError(fi_addr_t peer, int err) {

@@ -42,6 +42,9 @@ class ServerCall {
   bool is_resend() const { return (header_.flags & kFlagResend) != 0; }
   // The client's address as "HOST:PORT@NET" (for NID-based policy such as root squash).
   const std::string& peer_nid() const { return *peer_nid_; }
+  // The client's fabric address as its requests carry it: where RpcServer::Notify reaches it.
+  // Valid while the handler runs.
+  std::string_view peer_address() const { return peer_address_; }
   Clock::time_point deadline() const { return deadline_; }
 
   // The request payload: inline bytes, or the client's bulk buffer pulled with fi_read into a
@@ -97,6 +100,7 @@ class ServerCall {
   Header header_{};
   fi_addr_t peer_ = FI_ADDR_UNSPEC;
   std::shared_ptr<const std::string> peer_nid_;  // the peer cache's, kept alive by the call
+  std::string_view peer_address_;                // in the request's receive buffer
   std::string_view inline_payload_;
   FixedBuffer inline_fixed_;
   Clock::time_point deadline_;
@@ -138,6 +142,7 @@ struct ServerStats {
   uint64_t resends_answered_from_record = 0;
   uint64_t duplicates_dropped = 0;  // resent while the first copy still runs
   uint64_t send_errors = 0;
+  uint64_t notifications = 0;    // one-way messages sent (Notify)
   uint64_t checksum_errors = 0;  // request payloads that failed their crc32c (each try)
   std::array<uint64_t, static_cast<size_t>(Reject::kCount)> rejected{};
   uint64_t rejected_total() const;
@@ -172,6 +177,11 @@ class RpcServer {
   void AddService(ServiceTable table);
   uint16_t port() const { return port_; }
   std::string nid() const;
+  // Sends client `client_id`, at fabric address `address` (ServerCall::peer_address() of one
+  // of its calls), a one-way message (docs/rpc.md, "Notifications"). Fails only when the
+  // address cannot be resolved; a send that fails later is counted (send_errors) and logged.
+  Status Notify(std::string_view address, uint64_t client_id, uint16_t service, uint16_t method,
+                std::string_view body);
   // Stops taking requests, then waits for the handlers that are running.
   Task<void> Shutdown();
   ServerStats stats() const;
@@ -225,8 +235,8 @@ class RpcServer {
   std::coroutine_handle<> drained_;
 
   struct AtomicStats {
-    std::atomic<uint64_t> requests{0}, replies{0}, errors_replied{0}, from_record{0},
-        duplicates{0}, send_errors{0}, checksum_errors{0};
+    std::atomic<uint64_t> requests{0}, replies{0}, errors_replied{0}, from_record{0}, duplicates{0},
+        send_errors{0}, notifications{0}, checksum_errors{0};
     std::array<std::atomic<uint64_t>, static_cast<size_t>(Reject::kCount)> rejected{};
   };
   AtomicStats stats_;

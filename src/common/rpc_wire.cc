@@ -64,6 +64,11 @@ Reject ParseMessage(const void* data, size_t len, MessageView* view) {
   if (h.addr_len > kMaxAddressLen || h.body_len > kMaxBodyLen) return Reject::kBadLengths;
   if (h.payload_pad >= kPayloadAlign) return Reject::kBadLengths;
   if ((h.flags & kFlagReply) && h.addr_len != 0) return Reject::kBadLengths;
+  if ((h.flags & kFlagNotify) &&
+      (!(h.flags & kFlagReply) || (h.flags & (kFlagBulkIn | kFlagBulkOut | kFlagCrc)))) {
+    return Reject::kBadFlags;
+  }
+  if ((h.flags & kFlagNotify) && h.payload_len != 0) return Reject::kBadLengths;
   // 64-bit sum: the three 32-bit lengths cannot overflow it.
   uint64_t want =
       uint64_t{sizeof(Header)} + h.addr_len + h.body_len + h.payload_pad + h.payload_len;

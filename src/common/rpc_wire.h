@@ -49,7 +49,11 @@ enum Flags : uint16_t {
   kFlagBulkOut = 1 << 2,  // response payload goes to the client's buffer: server writes it
   kFlagResend = 1 << 3,   // a resend of a request id sent before
   kFlagCrc = 1 << 4,      // payload_crc is set; in a request: checksum the reply's payload too
-  kFlagKnownFlags = (1 << 5) - 1,
+  // A one-way message from a server to a client that asked for them (a lease's callback, for
+  // instance): client_id names the client, no reply is sent, and it carries no address, bulk
+  // or payload. Only with kFlagReply (it travels as replies do: to a client's endpoint).
+  kFlagNotify = 1 << 5,
+  kFlagKnownFlags = (1 << 6) - 1,
 };
 
 #pragma pack(push, 1)

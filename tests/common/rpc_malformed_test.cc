@@ -171,6 +171,20 @@ TEST_F(RpcMalformedTest, UnknownFlagsAreDropped) {
   ExpectServerStillAnswers();
 }
 
+// A notification is server to client only: one sent to a server (a request with the notify
+// flag, or a reply-and-notify with its sender's address) is refused.
+TEST_F(RpcMalformedTest, NotificationsSentToAServerAreDropped) {
+  std::string m = raw_->Request(TestService::kId, 1, "");
+  m[6] = static_cast<char>(rpc::kFlagNotify);
+  raw_->Send(m);
+  ExpectRejected(rpc::Reject::kBadFlags);
+  std::string n = raw_->Request(TestService::kId, 1, "");
+  n[6] = static_cast<char>(rpc::kFlagNotify | rpc::kFlagReply);
+  raw_->Send(n);
+  ExpectRejected(rpc::Reject::kBadLengths);  // a reply carries no address
+  ExpectServerStillAnswers();
+}
+
 TEST_F(RpcMalformedTest, UnknownServiceAndMethodGetErrorReplies) {
   raw_->Send(raw_->Request(999, 1, ""));
   EXPECT_EQ(raw_->NextReplyStatus(2s), static_cast<int32_t>(StatusCode::kRpcUnknownService));

@@ -1,6 +1,8 @@
 // The RPC layer end to end over tcp;ofi_rxm on loopback: real endpoints, real threads.
 #include <gtest/gtest.h>
 
+#include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -89,6 +91,52 @@ TEST(RpcTest, ForgottenClientsAreServedAgain) {
     co_await server->Shutdown();
     server.reset();
   }());
+}
+
+// A server's one-way messages reach the client that called it, in the order sent, on its loop;
+// one naming another client, or to a client with no handler, is counted as stray.
+TEST(RpcTest, NotificationsReachTheCallersHandler) {
+  TestServer server;
+  server.Start();
+  TestClient client(server.port());
+  std::mutex mu;
+  std::vector<std::string> got;
+  client.Run([&]() -> Task<void> {
+    client.client().SetNotifyHandler([&](uint16_t service, uint16_t method, std::string_view body) {
+      std::lock_guard lock(mu);
+      got.push_back(std::to_string(service) + "/" + std::to_string(method) + ":" +
+                    std::string(body));
+    });
+    co_return;
+  }());
+  ASSERT_TRUE(client.Run(client.stub().Echo(EchoRequest())).ok());
+  ASSERT_TRUE(server.NotifyLastCaller(7, "first").ok());
+  ASSERT_TRUE(server.NotifyLastCaller(8, "second").ok());
+  ASSERT_TRUE(server.NotifyLastCaller(9, "not yours", /*client_id=*/12345).ok());
+  auto count = [&] {
+    std::lock_guard lock(mu);
+    return got.size();
+  };
+  for (int i = 0; i < 200 && count() < 2; ++i) std::this_thread::sleep_for(10ms);
+  // A call after the notifications: its reply comes after them on the same connection, so the
+  // stray one has been seen (and dropped) by the time it returns.
+  ASSERT_TRUE(client.Run(client.stub().Echo(EchoRequest())).ok());
+  {
+    std::lock_guard lock(mu);
+    EXPECT_EQ(got, (std::vector<std::string>{"42/7:first", "42/8:second"}));
+  }
+  EXPECT_EQ(server.stats().notifications, 3u);
+  rpc::ClientStats cs = client.client().stats();
+  EXPECT_EQ(cs.notifications, 2u);
+  EXPECT_GE(cs.stray_replies, 1u);
+  // Without a handler a notification is dropped, and calls go on.
+  client.Run([&]() -> Task<void> {
+    client.client().SetNotifyHandler(nullptr);
+    co_return;
+  }());
+  ASSERT_TRUE(server.NotifyLastCaller(7, "nobody listens").ok());
+  ASSERT_TRUE(client.Run(client.stub().Echo(EchoRequest())).ok());
+  EXPECT_EQ(client.client().stats().notifications, 2u);
 }
 
 // 4 client threads x 2,500 calls in flight at once; every reply carries its request's value.

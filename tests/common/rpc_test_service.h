@@ -42,8 +42,13 @@ class TestHandler : public TestService::Handler {
  public:
   explicit TestHandler(EventLoop& loop) : loop_(loop) {}
   std::atomic<int> bumps{0};
+  // The last Echo's caller (loop thread): where a notification reaches it.
+  std::string last_address;
+  uint64_t last_client = 0;
 
-  Task<Result<EchoReply>> Echo(rpc::ServerCall&, const EchoRequest& r) override {
+  Task<Result<EchoReply>> Echo(rpc::ServerCall& call, const EchoRequest& r) override {
+    last_address.assign(call.peer_address());
+    last_client = call.client_id();
     EchoReply reply;
     reply.set_value(r.value());
     reply.set_text(r.text());
@@ -106,6 +111,13 @@ class TestServer {
   }
   uint16_t port() { return server_->port(); }
   rpc::ServerStats stats() { return server_->stats(); }
+  // Sends the last Echo's caller a notification (on the server's loop).
+  Status NotifyLastCaller(uint16_t method, const std::string& body, uint64_t client_id = 0) {
+    return RunOn(thread_.loop(), [&]() -> Task<Status> {
+      uint64_t to = client_id != 0 ? client_id : handler_.last_client;
+      co_return server_->Notify(handler_.last_address, to, TestService::kId, method, body);
+    }());
+  }
   TestHandler& handler() { return handler_; }
   EventLoop& loop() { return thread_.loop(); }
 
