@@ -44,6 +44,10 @@ constexpr uint16_t kDefaultMdsPort = 9890;
   M(24, Sync, SyncRequest, EmptyReply, kReadOnly)
 WEFT_RPC_SERVICE(MdsService, 2, "mds", WEFT_MDS_METHODS);
 
+// The notification (RpcServer::Notify, service MdsService::kId) an MDS sends a client holding
+// name leases: a NamesRemoved body. Not a method: the MDS answers no request with this id.
+constexpr uint16_t kNotifyNamesRemoved = 100;
+
 // True if the MDS answers this Setattr only once the change is durable: a truncate (the OSTs
 // act on it), or one marked durable. Otherwise (mode, owner, times, size reports that only
 // grow the file) the reply leaves at once and the change is durable within milliseconds, or

@@ -114,6 +114,12 @@ void AddMdsKeys(ConfigRegistry& r, MdsOptions* o) {
               "their reply; false: answered once in the log and synced within 5 ms, as "
               "attribute changes are (a killed daemon loses none; a crashed machine may lose "
               "the last milliseconds, as a local file system does)");
+  r.Add<int64_t>("mds.lease_ms", &o->lease_ms, 30000,
+                 "How long a name lease lasts: a mount that asks may cache the names it looks "
+                 "up in a directory this long, told by the MDS when another client removes or "
+                 "replaces one; after an MDS restart a removed name may be seen this long. "
+                 "0: no leases (mounts cache names for their entry_timeout)",
+                 CheckRange<int64_t>(0, 600000));
   AddLoopKeys(r, &o->loop_spin_us);
   AddLoggingKeys(r, &o->log);
   AddMetricsKeys(r, &o->metrics);

@@ -28,6 +28,7 @@ struct MdsOptions {
   int64_t reply_records_keep = 0;  // mds.reply_records_keep: newest reply records kept
   int64_t reply_trim_ms = 0;       // mds.reply_trim_ms: interval of reply-record trimming
   bool sync_namespace = true;      // mds.sync_namespace
+  int64_t lease_ms = 0;            // mds.lease_ms: how long a name lease lasts (0: none)
   int64_t loop_spin_us = 0;        // loop.spin_us
   LogOptions log;
   MetricsOptions metrics;

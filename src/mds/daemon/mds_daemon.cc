@@ -88,6 +88,7 @@ struct Parts {
   std::unique_ptr<DestroyWorker> destroyer;
   std::unique_ptr<ReplyTrimmer> trimmer;
   std::unique_ptr<MdtReplyStore> replies;
+  std::unique_ptr<NameLeases> leases;  // its sender uses rpc: set once that is up
   std::unique_ptr<MdsServiceImpl> service;
   std::unique_ptr<rpc::RpcServer> rpc;
   std::unique_ptr<MgsLink> link;
@@ -95,7 +96,11 @@ struct Parts {
 
 Status StartRpc(EventLoop& loop, const MdsOptions& options, Parts& p) {
   p.replies = std::make_unique<MdtReplyStore>(*p.mdt);
-  p.service = std::make_unique<MdsServiceImpl>(*p.mdt, p.pool, *p.replies, RootSquashOf(options));
+  NameLeases::Options lo;
+  lo.term = std::chrono::milliseconds(options.lease_ms);
+  p.leases = std::make_unique<NameLeases>(lo);
+  p.service = std::make_unique<MdsServiceImpl>(*p.mdt, p.pool, *p.replies, *p.leases,
+                                               RootSquashOf(options));
   Nid nid = ListenNid(options);
   rpc::RpcServer::Options ro;
   ro.net = nid.net;
@@ -109,6 +114,10 @@ Status StartRpc(EventLoop& loop, const MdsOptions& options, Parts& p) {
   }
   p.rpc = std::move(rpc).value();
   p.rpc->AddService(MdsService::Table(p.service.get()));
+  rpc::RpcServer* server = p.rpc.get();
+  p.leases->SetSender([server](std::string_view address, uint64_t client, const std::string& body) {
+    return server->Notify(address, client, MdsService::kId, kNotifyNamesRemoved, body);
+  });
   return Status::Ok();
 }
 

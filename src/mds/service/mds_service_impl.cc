@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <type_traits>
+
 #include "mds/service/request_checks.h"
 #include "mds/txn.h"
 #include "rpc.pb.h"
@@ -60,6 +62,47 @@ Result<Resp> ReadFromMemory(Mdt& mdt, Result<Resp> (Mdt::*op)(const Req&), const
   return (mdt.*op)(request);
 }
 
+// Name leases: which requests may ask for one (on which directory), and which names a change
+// removes or replaces.
+template <typename Req>
+constexpr bool kAsksLease = requires(const Req& r) {
+  r.lease();
+};
+
+template <typename Req>
+uint64_t LeaseDirectory(const Req& r) {
+  if constexpr (std::is_same_v<Req, LinkRequest>) {
+    return r.new_parent();
+  } else {
+    return r.parent();
+  }
+}
+
+template <typename Req>
+Lease GrantIfAsked(NameLeases& leases, const rpc::ServerCall& call, const Req& r) {
+  if constexpr (kAsksLease<Req>) {
+    if (r.lease()) return leases.Grant(LeaseDirectory(r), call.client_id(), call.peer_address());
+  }
+  return Lease();
+}
+
+template <typename Resp>
+void AttachLease(const Lease& lease, Result<Resp>& reply) {
+  if constexpr (requires(Resp & r) { r.mutable_lease(); }) {
+    if (lease.ms() != 0 && reply.ok()) *reply->mutable_lease() = lease;
+  }
+}
+
+template <typename Req>
+void NoteRemovedNames(NameLeases& leases, const rpc::ServerCall& call, const Req& r) {
+  if constexpr (std::is_same_v<Req, UnlinkRequest>) {
+    leases.NoteRemoved({{r.parent(), r.name()}}, call.client_id());
+  } else if constexpr (std::is_same_v<Req, RenameRequest>) {
+    leases.NoteRemoved({{r.src_parent(), r.src_name()}, {r.dst_parent(), r.dst_name()}},
+                       call.client_id());
+  }
+}
+
 struct RecordJob {
   Mdt* mdt;
   uint64_t client;
@@ -94,6 +137,7 @@ Task<Result<Resp>> MdsServiceImpl::Read(rpc::ServerCall& call, Req request,
                                         Result<Resp> (Mdt::*op)(const Req&), bool on_loop) {
   WEFT_CO_RETURN_IF_ERROR(CheckRequest(request));
   ApplyRootSquash(squash_, call.peer_nid(), request.mutable_cred());
+  Lease lease = GrantIfAsked(leases_, call, request);  // before the read: see NameLeases
   DeferredSync deferred(mdt_);
   Result<Resp> reply(Status(StatusCode::kWouldBlock, "not run"));
   // Answered here, without the hop to a pool thread and back, when memory holds the answer.
@@ -103,6 +147,7 @@ Task<Result<Resp>> MdsServiceImpl::Read(rpc::ServerCall& call, Req request,
   }
   Status durable = co_await Durable(deferred);
   if (!durable.ok()) co_return durable;
+  AttachLease(lease, reply);
   co_return reply;
 }
 
@@ -118,14 +163,18 @@ Task<Result<Resp>> MdsServiceImpl::Change(rpc::ServerCall& call, Req request,
   }
   ApplyRootSquash(squash_, call.peer_nid(), request.mutable_cred());
   ReplyTag tag{call.client_id(), call.request_id()};
+  Lease lease = GrantIfAsked(leases_, call, request);  // before the change reads
   DeferredSync deferred(mdt_);
   Result<Resp> reply =
       co_await pool_.Run(ChangeJob<Req, Resp>{&mdt_, op, &request, &tag, &deferred});
+  // Applied: the other holders of a name it removed are told before anyone hears of it.
+  if (reply.ok()) NoteRemovedNames(leases_, call, request);
   // The reply, or the error of a failed sync, leaves only once the change is durable.
   Status durable = co_await Durable(deferred, all);
   if (!durable.ok()) reply = durable;
   if (reply.ok()) {
-    call.MarkReplyRecorded();  // in the operation's own WriteBatch
+    call.MarkReplyRecorded();  // in the operation's own WriteBatch (without the lease)
+    AttachLease(lease, reply);
   } else {
     co_await Record(call, reply);  // a failed operation changed nothing and recorded nothing
   }

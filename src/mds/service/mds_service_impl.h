@@ -1,20 +1,23 @@
 // MdsServiceImpl: the MDS's RPC handlers. Thin: each checks its request's shape, root-squashes
 // its credentials by the caller's NID, and runs the Mdt operation on the blocking pool (every
 // operation reads or writes RocksDB); except that lookup, getattr, getxattr, readlink and access
-// are answered on the loop when memtables and block cache hold what they read. A mutating call passes its (client id, request id) so
-// the Mdt records the reply in the same WriteBatch as the change; a failed mutating call has
-// its error recorded too, so that a resend gets the same answer.
+// are answered on the loop when memtables and block cache hold what they read. A mutating call
+// passes its (client id, request id) so the Mdt records the reply in the same WriteBatch as the
+// change; a failed mutating call has its error recorded too, so that a resend gets the same answer.
+// A request that asks for a name lease is granted one before the Mdt reads (NameLeases); an unlink,
+// rmdir or rename that succeeded tells the other holders of the names it removed.
 //
 // Threading: handlers run on the RPC server's loop; the Mdt work runs on pool threads; a
 // change's reply waits for the log sync on the LogSyncer's thread.
 #pragma once
 
 #include "common/blocking_pool.h"
-#include "mds/mdt.h"
 #include "mds/mds_service.h"
+#include "mds/mdt.h"
 #include "mds/root_squash.h"
 #include "mds/service/log_syncer.h"
 #include "mds/service/mds_reply_store.h"
+#include "mds/service/name_leases.h"
 #include "mds/txn.h"
 
 namespace weft::mds {
@@ -24,9 +27,15 @@ namespace weft::mds {
 
 class MdsServiceImpl : public MdsService::Handler {
  public:
-  // REQUIRES: `mdt`, `pool` and `replies` (the server's reply store) outlive the handler.
-  MdsServiceImpl(Mdt& mdt, BlockingPool& pool, MdtReplyStore& replies, RootSquash squash)
-      : mdt_(mdt), pool_(pool), replies_(replies), squash_(std::move(squash)),
+  // REQUIRES: `mdt`, `pool`, `replies` (the server's reply store) and `leases` outlive the
+  // handler.
+  MdsServiceImpl(Mdt& mdt, BlockingPool& pool, MdtReplyStore& replies, NameLeases& leases,
+                 RootSquash squash)
+      : mdt_(mdt),
+        pool_(pool),
+        replies_(replies),
+        leases_(leases),
+        squash_(std::move(squash)),
         syncer_(mdt.store()) {}
 
   WEFT_MDS_METHODS(WEFT_MDS_HANDLER_DECL_)
@@ -59,6 +68,7 @@ class MdsServiceImpl : public MdsService::Handler {
   Mdt& mdt_;
   BlockingPool& pool_;
   MdtReplyStore& replies_;
+  NameLeases& leases_;  // granted before a read or change that asks; told of removals after
   const RootSquash squash_;
   LogSyncer syncer_;  // changes wait for durability here, not on a pool thread
 };
