@@ -44,12 +44,33 @@ void Client::Unmount() {
 
 const std::string& Client::fsname() const { return impl_->fsname; }
 
+std::chrono::steady_clock::duration Client::NameLeaseRemaining(uint64_t dir) const {
+  return impl_->leases.Remaining(dir);
+}
+
+void Client::SetNamesRemovedHandler(
+    std::function<void(uint64_t parent, const std::string& name)> fn) {
+  impl_->leases.SetRemovedHandler(std::move(fn));
+}
+
 namespace {
+
+// The MDS's NamesRemoved go to the lease cache. (Outside the coroutine: GCC 12 miscompiles a
+// capturing lambda inside one.)
+void TakeNotifications(Cluster& cluster, NameLeaseCache* leases) {
+  cluster.SetNotifyHandler([leases](uint16_t service, uint16_t method, std::string_view body) {
+    if (service != mds::MdsService::kId || method != mds::kNotifyNamesRemoved) return;
+    mds::NamesRemoved names;
+    if (!names.ParseFromArray(body.data(), static_cast<int>(body.size()))) return;
+    leases->Removed(names);
+  });
+}
 
 Task<Status> Connect(Client::Impl* impl, MountSource source, ClientOptions options) {
   WEFT_CO_ASSIGN_OR_RETURN(impl->cluster,
                            co_await Cluster::Connect(impl->loop(), std::move(source), options));
-  impl->meta = std::make_unique<MetaClient>(*impl->cluster);
+  TakeNotifications(*impl->cluster, &impl->leases);
+  impl->meta = std::make_unique<MetaClient>(*impl->cluster, impl->leases);
   impl->io = std::make_unique<FileIo>(*impl->cluster, *impl->meta);
   impl->walker = std::make_unique<PathWalker>(*impl->meta);
   co_return Status::Ok();

@@ -18,6 +18,7 @@
 // writes are never sent and the size it wrote never reaches the MDS).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -58,6 +59,13 @@ class Client {
   const std::string& fsname() const;
   // The MGS configuration generation the client has applied.
   uint64_t config_generation();
+
+  // Name leases (ClientOptions::name_leases; docs/client.md, "Name leases"): how much longer
+  // the names this client learned in directory `dir` may be cached (zero without a lease), and
+  // where the MDS's word of a name another client removed or replaced goes. The handler runs
+  // on the client's loop and must not block; set it before the first call that asks.
+  std::chrono::steady_clock::duration NameLeaseRemaining(uint64_t dir) const;
+  void SetNamesRemovedHandler(std::function<void(uint64_t parent, const std::string& name)> fn);
   // Each OST the configuration lists and whether it is UP.
   std::vector<std::pair<uint32_t, bool>> OstStates();
 

@@ -9,6 +9,7 @@
 #include "client/cluster.h"
 #include "client/file_io.h"
 #include "client/meta_client.h"
+#include "client/name_leases.h"
 #include "client/path_walk.h"
 #include "common/event_loop.h"
 
@@ -21,6 +22,7 @@ struct Client::Impl {
   LoopThread thread;
   std::string fsname;
   std::atomic<bool> mounted{false};
+  NameLeaseCache leases;  // any thread; outlives the connections
   // Loop-thread only, from mount to unmount.
   std::unique_ptr<Cluster> cluster;
   std::unique_ptr<MetaClient> meta;

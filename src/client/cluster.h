@@ -53,6 +53,10 @@ class Cluster {
   const std::string& fsname() const { return source_.fsname; }
   uint64_t generation() const { return generation_; }
   EventLoop& loop() { return loop_; }
+  // Where the servers' one-way messages go (RpcClient::SetNotifyHandler).
+  void SetNotifyHandler(rpc::RpcClient::NotifyHandler handler) {
+    rpc_->SetNotifyHandler(std::move(handler));
+  }
 
  private:
   struct Target {

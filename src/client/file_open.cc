@@ -101,8 +101,11 @@ Task<Result<std::pair<Inode, FileHandle>>> FileIo::Create(const Credentials& cre
   // open(2) would, its access checked by the MDS.
   r.set_open(true);
   r.set_open_flags(flags & ~static_cast<uint32_t>(O_TRUNC));
+  r.set_lease(meta_.asks_leases());
   MetaClient::Change change(meta_, parent);
+  auto sent = NameLeaseCache::Clock::now();
   WEFT_CO_ASSIGN_OR_RETURN(mds::EntryReply reply, co_await stub.Create(r, cluster_.CallOptions()));
+  meta_.KeepLease(parent, reply.lease(), sent);
   change.Offer(reply);
   if (reply.created()) meta_.NoteUnsynced();  // maybe answered before its sync
   Inode inode = std::move(*reply.mutable_inode());

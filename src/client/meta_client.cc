@@ -17,7 +17,10 @@ Task<Result<Inode>> MetaClient::Lookup(const Credentials& cred, uint64_t parent,
   FillCredentials(cred, r.mutable_cred());
   r.set_parent(parent);
   r.set_name(name);
+  r.set_lease(asks_leases());
+  auto sent = NameLeaseCache::Clock::now();
   WEFT_CO_ASSIGN_OR_RETURN(mds::AttrReply reply, co_await stub.Lookup(r, cluster_.CallOptions()));
+  KeepLease(parent, reply.lease(), sent);
   co_return std::move(*reply.mutable_inode());
 }
 
@@ -179,8 +182,11 @@ Task<Result<Inode>> MetaClient::Mknod(const Credentials& cred, uint64_t parent,
   r.set_mode(mode);
   r.set_umask(umask);
   r.set_rdev(rdev);
+  r.set_lease(asks_leases());
   Change change(*this, parent);
+  auto sent = NameLeaseCache::Clock::now();
   WEFT_CO_ASSIGN_OR_RETURN(mds::EntryReply reply, co_await stub.Mknod(r, cluster_.CallOptions()));
+  KeepLease(parent, reply.lease(), sent);
   change.Offer(reply);
   NoteUnsynced();  // maybe answered before its sync (mds.sync_namespace)
   co_return std::move(*reply.mutable_inode());
@@ -195,8 +201,11 @@ Task<Result<Inode>> MetaClient::Mkdir(const Credentials& cred, uint64_t parent,
   r.set_name(name);
   r.set_mode(mode);
   r.set_umask(umask);
+  r.set_lease(asks_leases());
   Change change(*this, parent);
+  auto sent = NameLeaseCache::Clock::now();
   WEFT_CO_ASSIGN_OR_RETURN(mds::EntryReply reply, co_await stub.Mkdir(r, cluster_.CallOptions()));
+  KeepLease(parent, reply.lease(), sent);
   change.Offer(reply);
   NoteUnsynced();  // maybe answered before its sync (mds.sync_namespace)
   co_return std::move(*reply.mutable_inode());
@@ -254,8 +263,11 @@ Task<Result<Inode>> MetaClient::Link(const Credentials& cred, uint64_t ino, uint
   r.set_ino(ino);
   r.set_new_parent(new_parent);
   r.set_new_name(new_name);
+  r.set_lease(asks_leases());
   Change change(*this, new_parent);
+  auto sent = NameLeaseCache::Clock::now();
   WEFT_CO_ASSIGN_OR_RETURN(mds::EntryReply reply, co_await stub.Link(r, cluster_.CallOptions()));
+  KeepLease(new_parent, reply.lease(), sent);
   change.Offer(reply);
   NoteUnsynced();  // maybe answered before its sync (mds.sync_namespace)
   co_return std::move(*reply.mutable_inode());
@@ -269,8 +281,11 @@ Task<Result<Inode>> MetaClient::Symlink(const Credentials& cred, uint64_t parent
   r.set_parent(parent);
   r.set_name(name);
   r.set_target(target);
+  r.set_lease(asks_leases());
   Change change(*this, parent);
+  auto sent = NameLeaseCache::Clock::now();
   WEFT_CO_ASSIGN_OR_RETURN(mds::EntryReply reply, co_await stub.Symlink(r, cluster_.CallOptions()));
+  KeepLease(parent, reply.lease(), sent);
   change.Offer(reply);
   NoteUnsynced();  // maybe answered before its sync (mds.sync_namespace)
   co_return std::move(*reply.mutable_inode());

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "client/cluster.h"
+#include "client/name_leases.h"
 #include "client/options.h"
 #include "client/types.h"
 
@@ -20,7 +21,15 @@ namespace weft::client {
 
 class MetaClient {
  public:
-  explicit MetaClient(Cluster& cluster) : cluster_(cluster) {}
+  // Leases granted to this client's requests go into `leases` (which outlives it).
+  MetaClient(Cluster& cluster, NameLeaseCache& leases) : cluster_(cluster), leases_(leases) {}
+
+  // Name leases (ClientOptions::name_leases): whether requests ask for them, and where a
+  // reply's lease goes, given when its request was sent.
+  bool asks_leases() const { return cluster_.options().name_leases; }
+  void KeepLease(uint64_t dir, const mds::Lease& lease, NameLeaseCache::Clock::time_point sent) {
+    leases_.Granted(dir, lease, sent);
+  }
 
   Task<Result<Inode>> Lookup(const Credentials& cred, uint64_t parent, const std::string& name);
   Task<Result<Inode>> Getattr(const Credentials& cred, uint64_t ino);
@@ -116,6 +125,7 @@ class MetaClient {
   std::optional<Inode> TakeFreshDir(uint64_t ino);
 
   Cluster& cluster_;
+  NameLeaseCache& leases_;
   uint64_t changes_ = 0;            // changes begun
   uint32_t unknown_in_flight_ = 0;  // changes of unknown reach (ino 0) in flight
   std::unordered_map<uint64_t, ChangedInode> changed_;

@@ -58,6 +58,10 @@ struct ClientOptions {
   // kernel drops a directory's attributes after each change in it and asks again at its next
   // permission check. 0: every getattr asks the MDS.
   std::chrono::milliseconds fresh_dir_attrs{0};
+  // Ask the MDS for name leases with lookups and the calls that make a name (docs/client.md,
+  // "Name leases"), and keep them (Client::NameLeaseRemaining). Only worth it to a caller that
+  // caches names and acts on Client::SetNamesRemovedHandler: weft-fuse sets it.
+  bool name_leases = false;
   // How long the client's idle event loop polls before it blocks (DefaultLoopSpin(): 400 µs).
   // A call's reply that comes within it is not paid for with a wake-up.
   std::chrono::microseconds loop_spin = DefaultLoopSpin();

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sys/xattr.h>
 
+#include <mutex>
 #include <thread>
 
 #include "../fuse/metrics_scrape.h"
@@ -284,6 +285,123 @@ TEST(ClientSyncTest, FsyncAfterANamespaceChangeAsksTheMdsToSync) {
   ASSERT_TRUE(fs.Fsync(g->second).ok());
   EXPECT_EQ(syncs(), before + 4) << "fsync of a new file makes its name durable";
   ASSERT_TRUE(fs.Close(g->second).ok());
+}
+
+// Name leases (docs/client.md): a client that asks gets a lease on the directory it looks or
+// creates in, and is told of each name another client removes or replaces there while it
+// lasts; not of its own, and not once the lease ran out. One that does not ask gets none.
+class NameLeaseTest : public ::testing::Test {
+ protected:
+  struct Told {
+    std::mutex mu;
+    std::vector<std::string> names;
+    void Add(uint64_t parent, const std::string& name) {
+      std::lock_guard lock(mu);
+      names.push_back(std::to_string(parent) + "/" + name);
+    }
+    std::vector<std::string> Get() {
+      std::lock_guard lock(mu);
+      return names;
+    }
+    // Waits up to 5 s for `n` names.
+    std::vector<std::string> WaitFor(size_t n) {
+      for (int i = 0; i < 500 && Get().size() < n; ++i) std::this_thread::sleep_for(10ms);
+      return Get();
+    }
+  };
+  std::unique_ptr<Client> MountWith(bool leases, Told* told) {
+    auto c = cluster_.Mount(20s, leases);
+    EXPECT_TRUE(c.ok()) << c.status().ToString();
+    if (!c.ok()) return nullptr;
+    (*c)->SetNamesRemovedHandler(
+        [told](uint64_t parent, const std::string& name) { told->Add(parent, name); });
+    return std::move(c).value();
+  }
+  static void Touch(Client& fs, const Credentials& cred, uint64_t dir, const std::string& name) {
+    auto f = fs.Create(cred, dir, name, 0644, O_CREAT | O_RDWR);
+    ASSERT_TRUE(f.ok()) << f.status().ToString();
+    ASSERT_TRUE(fs.Close(f->second).ok());
+  }
+
+  WeftCluster cluster_;
+  Credentials cred_ = Credentials::OfProcess();
+};
+
+TEST_F(NameLeaseTest, AHolderIsToldOfNamesAnotherClientRemovesOrReplaces) {
+  ASSERT_NO_FATAL_FAILURE(cluster_.Start());
+  Told a_told, b_told, c_told;
+  auto a = MountWith(true, &a_told);
+  auto b = MountWith(true, &b_told);
+  auto c = MountWith(false, &c_told);
+  ASSERT_TRUE(a && b && c);
+  const uint64_t root = Client::kRootIno;
+  auto d = b->Mkdir(cred_, root, "d", 0755);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  const uint64_t dir = d->ino();
+  for (const char* n : {"x", "y", "z"}) ASSERT_NO_FATAL_FAILURE(Touch(*b, cred_, dir, n));
+
+  // A looks in d: a lease of about mds.lease_ms (30 s by default). C did not ask: none.
+  ASSERT_TRUE(a->Lookup(cred_, dir, "x").ok());
+  ASSERT_TRUE(c->Lookup(cred_, dir, "x").ok());
+  EXPECT_GT(a->NameLeaseRemaining(dir), 20s);
+  EXPECT_EQ(c->NameLeaseRemaining(dir), 0s);
+  EXPECT_GT(b->NameLeaseRemaining(dir), 20s) << "B created there";
+
+  // B unlinks x: A is told, B (its own change) and C (no lease) are not.
+  ASSERT_TRUE(b->Unlink(cred_, dir, "x").ok());
+  const std::string x = std::to_string(dir) + "/x";
+  EXPECT_EQ(a_told.WaitFor(1), std::vector<std::string>{x});
+  // B renames y over z: both names. A renames z back to w: B is told of both.
+  ASSERT_TRUE(b->Rename(cred_, dir, "y", dir, "z", 0).ok());
+  EXPECT_EQ(a_told.WaitFor(3),
+            (std::vector<std::string>{x, std::to_string(dir) + "/y", std::to_string(dir) + "/z"}));
+  ASSERT_TRUE(a->Rename(cred_, dir, "z", dir, "w", 0).ok());
+  EXPECT_EQ(b_told.WaitFor(2).size(), 2u);
+  // A failed removal removes nothing and tells nobody.
+  EXPECT_FALSE(b->Unlink(cred_, dir, "no-such-name").ok());
+  // A removal in another directory A has looked in.
+  ASSERT_TRUE(a->Lookup(cred_, root, "d").ok());
+  ASSERT_NO_FATAL_FAILURE(Touch(*b, cred_, root, "r"));
+  ASSERT_TRUE(b->Unlink(cred_, root, "r").ok());
+  EXPECT_EQ(a_told.WaitFor(4).back(), std::to_string(root) + "/r");
+  EXPECT_EQ(a_told.Get().size(), 4u);
+  EXPECT_EQ(b_told.Get().size(), 2u);
+  EXPECT_TRUE(c_told.Get().empty());
+}
+
+TEST_F(NameLeaseTest, ALeaseRunsOutAndAnMdsWithoutLeasesGrantsNone) {
+  cluster_.mds_args = {"--mds.lease_ms=1000"};
+  ASSERT_NO_FATAL_FAILURE(cluster_.Start());
+  Told a_told, b_told;
+  auto a = MountWith(true, &a_told);
+  auto b = MountWith(true, &b_told);
+  ASSERT_TRUE(a && b);
+  const uint64_t root = Client::kRootIno;
+  ASSERT_NO_FATAL_FAILURE(Touch(*b, cred_, root, "x"));
+  ASSERT_NO_FATAL_FAILURE(Touch(*b, cred_, root, "y"));
+  ASSERT_TRUE(a->Lookup(cred_, root, "x").ok());
+  auto left = a->NameLeaseRemaining(root);
+  EXPECT_GT(left, 0s);
+  EXPECT_LE(left, 1000ms);
+  std::this_thread::sleep_for(1200ms);
+  EXPECT_EQ(a->NameLeaseRemaining(root), 0s);
+  ASSERT_TRUE(b->Unlink(cred_, root, "x").ok());
+  // Asked again, told again.
+  ASSERT_TRUE(a->Lookup(cred_, root, "y").ok());
+  ASSERT_TRUE(b->Unlink(cred_, root, "y").ok());
+  EXPECT_EQ(a_told.WaitFor(1), std::vector<std::string>{std::to_string(root) + "/y"})
+      << "x went after A's lease ran out";
+}
+
+TEST_F(NameLeaseTest, AnMdsWithLeasesOffGrantsNone) {
+  cluster_.mds_args = {"--mds.lease_ms=0"};
+  ASSERT_NO_FATAL_FAILURE(cluster_.Start());
+  Told a_told;
+  auto a = MountWith(true, &a_told);
+  ASSERT_TRUE(a);
+  ASSERT_NO_FATAL_FAILURE(Touch(*a, cred_, Client::kRootIno, "x"));
+  ASSERT_TRUE(a->Lookup(cred_, Client::kRootIno, "x").ok());
+  EXPECT_EQ(a->NameLeaseRemaining(Client::kRootIno), 0s);
 }
 
 }  // namespace

@@ -158,8 +158,10 @@ class WeftCluster {
   }
 
   // Mounts a client with short timeouts fit for tests.
-  Result<std::unique_ptr<client::Client>> Mount(std::chrono::milliseconds call_timeout = 20s) {
+  Result<std::unique_ptr<client::Client>> Mount(std::chrono::milliseconds call_timeout = 20s,
+                                                bool name_leases = false) {
     client::ClientOptions o;
+    o.name_leases = name_leases;
     o.call_timeout = call_timeout;
     o.attempt_timeout = 1500ms;
     o.config_poll = 500ms;

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "fuse_fixture.h"
+#include "metrics_scrape.h"
 
 namespace weft::test {
 namespace {
@@ -448,6 +449,82 @@ TEST_F(FuseTest, TwoMountsSeeEachOthersChangesAfterCloseAndReopen) {
   ASSERT_EQ(mkdir(other->Path("made-there").c_str(), 0755), 0);
   struct stat st;
   EXPECT_EQ(stat(Path("made-there").c_str(), &st), 0);
+}
+
+// Name leases through the mount (docs/client.md, "Name leases"): the kernel keeps a name past
+// entry_timeout while the mount's lease on its directory lasts, without asking the MDS, and
+// drops it as soon as another mount removes or replaces it. Without leases (-o leases=false) a
+// name is looked up again after entry_timeout.
+class FuseLeaseTest : public FuseTest {
+ protected:
+  void SetUp() override {
+    cluster_.mds_args = {"--metrics.port=0"};
+    FuseTest::SetUp();
+  }
+  double MdsRequests(const std::string& method) {
+    uint16_t port = LoggedMetricsPort(cluster_.mds().err());
+    std::string series =
+        "weft_rpc_server_requests_total{service=\"mds\",method=\"" + method + "\"}";
+    return std::max(0.0, SampleValue(ScrapeMetrics(port), series));
+  }
+  // Polls stat(path) until it fails with ENOENT; how long that took (or 10 s and a failure).
+  std::chrono::milliseconds UntilGone(const std::string& path) {
+    auto start = std::chrono::steady_clock::now();
+    struct stat st;
+    for (int i = 0; i < 1000; ++i) {
+      if (stat(path.c_str(), &st) != 0 && errno == ENOENT) break;
+      std::this_thread::sleep_for(10ms);
+    }
+    EXPECT_NE(stat(path.c_str(), &st), 0) << path << " is still there";
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                 start);
+  }
+};
+
+TEST_F(FuseLeaseTest, ANameIsKeptPastEntryTimeoutAndDroppedWhenAnotherMountRemovesIt) {
+  ASSERT_NE(LoggedMetricsPort(cluster_.mds().err()), 0) << cluster_.mds().err();
+  auto other = Mount("mnt2");
+  ASSERT_TRUE(other != nullptr);
+  ASSERT_EQ(mkdir(Path("d").c_str(), 0755), 0);
+  for (const char* n : {"f", "g", "h"})
+    ASSERT_NO_FATAL_FAILURE(WriteAll(Path(std::string("d/") + n), n));
+  std::this_thread::sleep_for(1500ms);  // past entry_timeout (1 s)
+
+  double lookups = MdsRequests("Lookup");
+  struct stat st;
+  ASSERT_EQ(stat(Path("d/f").c_str(), &st), 0);
+  ASSERT_EQ(stat(Path("d/g").c_str(), &st), 0);
+  EXPECT_EQ(MdsRequests("Lookup"), lookups) << "names kept under the lease need no lookup";
+
+  // The other mount renames f: this mount loses the old name at once, not in 30 s.
+  ASSERT_EQ(rename(other->Path("d/f").c_str(), other->Path("d/f2").c_str()), 0);
+  EXPECT_LT(UntilGone(Path("d/f")), 5000ms);
+  EXPECT_EQ(ReadAll(Path("d/f2")), "f");
+  // It unlinks g, and replaces h with a new file: gone, and the new one read.
+  ASSERT_EQ(unlink(other->Path("d/g").c_str()), 0);
+  EXPECT_LT(UntilGone(Path("d/g")), 5000ms);
+  ASSERT_NO_FATAL_FAILURE(WriteAll(other->Path("d/h.new"), "new h"));
+  ASSERT_EQ(rename(other->Path("d/h.new").c_str(), other->Path("d/h").c_str()), 0);
+  for (int i = 0; i < 500 && ReadAll(Path("d/h")) != "new h"; ++i)
+    std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(ReadAll(Path("d/h")), "new h");
+  // Its rmdir of a directory this mount has cached.
+  ASSERT_EQ(mkdir(Path("d/sub").c_str(), 0755), 0);
+  ASSERT_EQ(stat(other->Path("d/sub").c_str(), &st), 0);
+  ASSERT_EQ(rmdir(other->Path("d/sub").c_str()), 0);
+  EXPECT_LT(UntilGone(Path("d/sub")), 5000ms);
+}
+
+TEST_F(FuseLeaseTest, WithoutLeasesANameIsLookedUpAgainAfterEntryTimeout) {
+  ASSERT_NE(LoggedMetricsPort(cluster_.mds().err()), 0) << cluster_.mds().err();
+  auto plain = Mount("mnt-plain", {"leases=false"});
+  ASSERT_TRUE(plain != nullptr);
+  ASSERT_NO_FATAL_FAILURE(WriteAll(plain->Path("f"), "f"));
+  std::this_thread::sleep_for(1500ms);
+  double lookups = MdsRequests("Lookup");
+  struct stat st;
+  ASSERT_EQ(stat(plain->Path("f").c_str(), &st), 0);
+  EXPECT_GT(MdsRequests("Lookup"), lookups);
 }
 
 }  // namespace

@@ -110,7 +110,10 @@ void ReplyError(fuse_req_t req, const Status& st) {
   ReplyErrno(req, err == 0 ? EIO : err);
 }
 
-fuse_entry_param EntryOf(fuse_req_t req, const Inode& inode) {
+// With `leased_in`, the directory the reply's name is in, when the call that returned it asked
+// for a name lease on it: the kernel keeps the name for as long as this mount's lease there
+// lasts (docs/client.md, "Name leases"), if that is longer than entry_timeout.
+fuse_entry_param EntryOf(fuse_req_t req, const Inode& inode, uint64_t leased_in = 0) {
   fuse_entry_param e;
   std::memset(&e, 0, sizeof e);
   e.ino = inode.ino();
@@ -118,12 +121,17 @@ fuse_entry_param EntryOf(fuse_req_t req, const Inode& inode) {
   client::InodeToStat(inode, &e.attr);
   e.attr_timeout = Fs(req).options->attr_timeout;
   e.entry_timeout = Fs(req).options->entry_timeout;
+  if (leased_in != 0) {
+    double lease =
+        std::chrono::duration<double>(ClientOf(req).NameLeaseRemaining(leased_in)).count();
+    e.entry_timeout = std::max(e.entry_timeout, lease);
+  }
   return e;
 }
 
-void ReplyEntry(fuse_req_t req, const Result<Inode>& inode) {
+void ReplyEntry(fuse_req_t req, const Result<Inode>& inode, uint64_t leased_in = 0) {
   if (!inode.ok()) return ReplyError(req, inode.status());
-  fuse_entry_param e = EntryOf(req, *inode);
+  fuse_entry_param e = EntryOf(req, *inode, leased_in);
   fuse_reply_entry(req, &e);
 }
 
@@ -180,11 +188,12 @@ void Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   Begin(req, FuseOp::kLookup);
   AsyncReplies& async = Fs(req).async;
   async.Begin();
-  ClientOf(req).LookupAsync(CallerOf(req), parent, name, [req, &async](Result<Inode> inode) {
-    current_op = FuseOp::kLookup;
-    ReplyEntry(req, inode);
-    async.End();
-  });
+  ClientOf(req).LookupAsync(CallerOf(req), parent, name,
+                            [req, &async, parent](Result<Inode> inode) {
+                              current_op = FuseOp::kLookup;
+                              ReplyEntry(req, inode, parent);
+                              async.End();
+                            });
 }
 
 void Forget(fuse_req_t req, fuse_ino_t ino, uint64_t) {
@@ -250,14 +259,15 @@ void Readlink(fuse_req_t req, fuse_ino_t ino) {
 
 void Mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev) {
   Begin(req, FuseOp::kMknod);
-  ReplyEntry(req, ClientOf(req).Mknod(CallerOf(req), parent, name, mode, rdev,
-                                      fuse_req_ctx(req)->umask));
+  ReplyEntry(req,
+             ClientOf(req).Mknod(CallerOf(req), parent, name, mode, rdev, fuse_req_ctx(req)->umask),
+             parent);
 }
 
 void Mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
   Begin(req, FuseOp::kMkdir);
-  ReplyEntry(req,
-             ClientOf(req).Mkdir(CallerOf(req), parent, name, mode, fuse_req_ctx(req)->umask));
+  ReplyEntry(req, ClientOf(req).Mkdir(CallerOf(req), parent, name, mode, fuse_req_ctx(req)->umask),
+             parent);
 }
 
 void Unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
@@ -272,7 +282,7 @@ void Rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
 
 void Symlink(fuse_req_t req, const char* target, fuse_ino_t parent, const char* name) {
   Begin(req, FuseOp::kSymlink);
-  ReplyEntry(req, ClientOf(req).Symlink(CallerOf(req), parent, name, target));
+  ReplyEntry(req, ClientOf(req).Symlink(CallerOf(req), parent, name, target), parent);
 }
 
 void Rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent,
@@ -284,7 +294,7 @@ void Rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newp
 
 void Link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char* newname) {
   Begin(req, FuseOp::kLink);
-  ReplyEntry(req, ClientOf(req).Link(CallerOf(req), ino, newparent, newname));
+  ReplyEntry(req, ClientOf(req).Link(CallerOf(req), ino, newparent, newname), newparent);
 }
 
 void Access(fuse_req_t req, fuse_ino_t ino, int mask) {
@@ -335,7 +345,7 @@ void Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
   if (!created.ok()) return ReplyError(req, created.status());
   // A new file has no security.capability: the write(2)s that follow need not ask the MDS.
   Fs(req).no_caps->NoteAbsent(created->first.ino());
-  fuse_entry_param e = EntryOf(req, created->first);
+  fuse_entry_param e = EntryOf(req, created->first, parent);
   fi->fh = reinterpret_cast<uint64_t>(new OpenFile{std::move(created->second)});
   fi->keep_cache = 0;
   client::Client& client = ClientOf(req);  // every reply frees req, even a failed one

@@ -52,6 +52,11 @@ struct Keys {
                        "The kernel checks mode bits as well as the MDS. With false only the MDS "
                        "checks, and a name the kernel cached from another user's lookup (for "
                        "entry_timeout) is reached without search permission on its directory");
+    registry.Add<bool>("leases", &o->leases, true,
+                       "Ask the MDS for name leases and cache looked-up names while they last "
+                       "(the MDS's mds.lease_ms), not only entry_timeout; each name another "
+                       "client removes or replaces is dropped when the MDS says so. Needs "
+                       "default_permissions");
     registry.Add<std::string>("log_level", &o->log_level, "info",
                               "Lowest level logged: trace, debug, info, warn, error or off",
                               CheckOneOf({"trace", "debug", "info", "warn", "error", "off"}));
@@ -98,6 +103,9 @@ struct Keys {
     // this mount's own change to it are as good for as long (ClientOptions::fresh_dir_attrs).
     o->client.fresh_dir_attrs =
         std::chrono::milliseconds(static_cast<int64_t>(o->attr_timeout * 1000));
+    // Without default_permissions only the MDS checks a path's search permission, at lookup:
+    // names cached longer than entry_timeout would be reached past a chmod for longer.
+    o->client.name_leases = o->leases && o->default_permissions;
   }
 };
 

@@ -36,6 +36,10 @@ struct FuseOptions {
   // The kernel checks mode bits too, before the MDS does: the only check on a path walked
   // through names the kernel has cached (default on).
   bool default_permissions = true;
+  // Name leases from the MDS (docs/client.md, "Name leases"): names are cached for as long as
+  // the directory's lease lasts, dropped when the MDS says another client removed them. Only
+  // with default_permissions (without it the kernel would reach cached names unchecked).
+  bool leases = true;
   std::string log_level = "info";
   client::ClientOptions client;  // max_rpc_size, max_rpcs_in_flight, call_timeout_ms
   MetricsOptions metrics;        // metrics_address, metrics_port (-1: no endpoint)

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "client/fuse/entry_invalidator.h"
 #include "client/fuse/fuse_api.h"
 #include "common/log.h"
 #include "common/metrics.h"
@@ -187,6 +188,10 @@ int RunWeftFuse(int argc, const char* const* argv, bool mount_helper) {
     return kExitMountFailed;
   }
   fs.session = se;
+  // Names another client removed: dropped from the kernel's cache by a thread of their own.
+  EntryInvalidator invalidator(MetricsRegistry::Global());
+  (*client)->SetNamesRemovedHandler(
+      [&invalidator](uint64_t parent, const std::string& name) { invalidator.Push(parent, name); });
   // libfuse installs its SIGTERM/SIGINT/SIGHUP handlers (unmount and exit) only over the
   // default action, and a library libfabric loads (PSM's libinfinipath) puts its own handlers
   // there when it is loaded, which exit(1) and leave the mount behind: restore the defaults.
@@ -211,6 +216,7 @@ int RunWeftFuse(int argc, const char* const* argv, bool mount_helper) {
                options.mountpoint, options.threads);
   notifier.Send("");
   if (!options.foreground) Detach(program, options.log_level);
+  invalidator.Start(se);
 
   fuse_loop_config* cfg = fuse_loop_cfg_create();
   fuse_loop_cfg_set_clone_fd(cfg, 1);
@@ -219,8 +225,11 @@ int RunWeftFuse(int argc, const char* const* argv, bool mount_helper) {
   int rc = fuse_session_loop_mt(se, cfg);
   fuse_loop_cfg_destroy(cfg);
   fs.async.WaitIdle();  // their replies go through the session
+  (*client)->SetNamesRemovedHandler(nullptr);
+  invalidator.Stop();
 
   fuse_session_unmount(se);
+  invalidator.Join();  // after the unmount, which ends a notification the kernel holds up
   fuse_remove_signal_handlers(se);
   fuse_session_destroy(se);
   (*client)->Unmount();
