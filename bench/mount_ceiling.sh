@@ -8,7 +8,9 @@
 # WEFT_MOUNT: a mounted Weft file system (e.g. the quickstart's /mnt/weft); BACKING_DIR: a
 # directory on the disk the OSTs live on. Environment: WEFT_FIO_SIZE (per job, default 2G),
 # WEFT_FIO_RUNTIME (random jobs, default 10 s), WEFT_MD_FILES (per thread, default 10000),
-# WEFT_UNTAR_FILES (default 20000). Prints one line per measurement, then medians and ratios.
+# WEFT_UNTAR_FILES (default 20000), WEFT_PHASES (which to run, default "fio md untar": e.g.
+# WEFT_PHASES=md for the metadata rows alone). Prints one line per measurement, then medians
+# and ratios.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 weft=${1:?usage: $0 WEFT_MOUNT BACKING_DIR [RUNS] [BUILD_DIR]}
@@ -100,6 +102,9 @@ median() { tr ' ' '\n' | { grep -v '^$' || true; } | sort -n | awk '{a[NR]=$1} E
 
 jobs=("seq-write-1m 1" "seq-write-1m 4" "seq-read-1m 1" "seq-read-1m 4" "rand-read-4k 1"
       "rand-write-4k 1")
+phases=" ${WEFT_PHASES:-fio md untar} "
+runs_phase() { [[ $phases == *" $1 "* ]]; }
+runs_phase fio || jobs=()
 for run in $(seq "$runs"); do
   for spec in "${jobs[@]}"; do
     read -r job nj <<<"$spec"
@@ -111,6 +116,7 @@ for run in $(seq "$runs"); do
     done
   done
   for t in 1 4; do
+    runs_phase md || break
     for where in pt weft; do
       case $where in pt) d=$pt ;; weft) d=$wdir ;; esac
       read -r c s u <<<"$(md_one "$d" "$t")"
@@ -121,6 +127,7 @@ for run in $(seq "$runs"); do
     done
   done
   for where in pt weft; do
+    runs_phase untar || break
     case $where in pt) d=$pt ;; weft) d=$wdir ;; esac
     read -r x l <<<"$(untar_one "$d")"
     echo "run $run: untar $untar_files files $where ${x}s, ls -lR ${l}s" >&2
@@ -136,6 +143,7 @@ for key in "seq-write-1m 1" "seq-write-1m 4" "seq-read-1m 1" "seq-read-1m 4" "ra
            "md-unlink 4" "untar" "lsR"; do
   read -r job nj <<<"$key"
   k=$job${nj:+.$nj}
+  [ -n "${results[$k.pt]:-}" ] || continue  # a phase not run
   r=$(echo "${results[$k.raw]:-}" | median); p=$(echo "${results[$k.pt]}" | median)
   w=$(echo "${results[$k.weft]}" | median)
   ratio=$(awk -v p="$p" -v w="$w" -v t="$job" 'BEGIN {

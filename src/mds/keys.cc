@@ -72,6 +72,12 @@ std::string InodeCountKey(uint32_t stripe) {
   return key;
 }
 
+std::string LeaseClientKey(uint64_t client_id) {
+  std::string key(kLeaseClientPrefix);
+  AppendU64(&key, client_id);
+  return key;
+}
+
 std::string ReplyKey(uint64_t client_id, uint64_t request_id) {
   std::string key = "reply/";
   AppendU64(&key, client_id);

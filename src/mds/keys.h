@@ -52,6 +52,10 @@ inline constexpr std::string_view kNextInoKey = "next_ino";
 // Per lock stripe: the net count of inodes created under that stripe (signed, 8 B BE).
 std::string InodeCountKey(uint32_t stripe);
 inline constexpr std::string_view kInodeCountPrefix = "icount/";
+// Clients granted name leases (value: LeaseClient), kept across restarts (docs/mds.md).
+inline constexpr std::string_view kLeaseClientPrefix = "lclient/";
+std::string LeaseClientKey(uint64_t client_id);
+
 // Reply records and their index by sequence number.
 std::string ReplyKey(uint64_t client_id, uint64_t request_id);
 inline constexpr std::string_view kReplySeqPrefix = "rseq/";

@@ -132,6 +132,14 @@ class Mdt {
   // Deletes all but the newest `keep` reply records.
   Status TrimReplies(uint64_t keep);
 
+  // Clients granted name leases (docs/mds.md, "Name leases"), by client id with the address
+  // they are reached at: recorded (synced) before a client's first lease of a run, read at
+  // start so that a restarted MDS tells them of removals until their old leases ran out, and
+  // forgotten once that is over.
+  Status RecordLeaseClient(uint64_t client_id, std::string_view address);
+  Result<std::vector<std::pair<uint64_t, std::string>>> LeaseClients();
+  Status ForgetLeaseClients(const std::vector<uint64_t>& client_ids);
+
   // The destroy queue, drained by the destroy worker: up to `max` items with inode numbers
   // above `after`, in inode order.
   Result<std::vector<DestroyItem>> PendingDestroys(size_t max, uint64_t after = 0);

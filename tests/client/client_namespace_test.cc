@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sys/xattr.h>
 
+#include <csignal>
 #include <mutex>
 #include <thread>
 
@@ -402,6 +403,28 @@ TEST_F(NameLeaseTest, AnMdsWithLeasesOffGrantsNone) {
   ASSERT_NO_FATAL_FAILURE(Touch(*a, cred_, Client::kRootIno, "x"));
   ASSERT_TRUE(a->Lookup(cred_, Client::kRootIno, "x").ok());
   EXPECT_EQ(a->NameLeaseRemaining(Client::kRootIno), 0s);
+}
+
+// A restarted MDS has forgotten its leases, but not who held them: for one lease term it tells
+// those clients of every removal, so a name cached before the restart does not outlive its
+// removal after it.
+TEST_F(NameLeaseTest, ARestartedMdsTellsTheClientsThatHeldLeasesBefore) {
+  cluster_.mds_args = {"--mds.lease_ms=20000"};
+  ASSERT_NO_FATAL_FAILURE(cluster_.Start());
+  Told a_told, b_told;
+  auto a = MountWith(true, &a_told);
+  auto b = MountWith(false, &b_told);
+  ASSERT_TRUE(a && b);
+  const uint64_t root = Client::kRootIno;
+  ASSERT_NO_FATAL_FAILURE(Touch(*b, cred_, root, "x"));
+  ASSERT_TRUE(a->Lookup(cred_, root, "x").ok());
+  ASSERT_NO_FATAL_FAILURE(cluster_.RestartMds(SIGKILL));
+  EXPECT_THAT(cluster_.mds().err(),
+              HasSubstr("clients that held name leases before this start: 1;"));
+  // B has no lease of its own: only the grace tells A.
+  ASSERT_TRUE(b->Unlink(cred_, root, "x").ok());
+  EXPECT_EQ(a_told.WaitFor(1), std::vector<std::string>{std::to_string(root) + "/x"});
+  EXPECT_TRUE(b_told.Get().empty());
 }
 
 }  // namespace

@@ -67,6 +67,7 @@ class WeftCluster {
                                          dir_.path() + "/mdt0", "--mds.listen=" + NidOf(mds_port_),
                                          "--mds.heartbeat_ms=200"};
     mds_argv.insert(mds_argv.end(), mds_args.begin(), mds_args.end());
+    mds_argv_ = mds_argv;
     mds_ = Spawn(mds_argv, "mds");
     StartOss(0);
     StartOss(1);
@@ -93,6 +94,13 @@ class WeftCluster {
   }
   Subprocess& oss(int p) { return *oss_[p]; }
   Subprocess& mds() { return *mds_; }
+  // Stops weft-mds (SIGKILL or SIGTERM) and starts it again on the same MDT and port.
+  void RestartMds(int signal) {
+    mds_->Signal(signal);
+    ASSERT_TRUE(mds_->Wait(20s));
+    mds_ = Spawn(mds_argv_, "mds-restarted");
+    ASSERT_TRUE(mds_->WaitForStderr("weft-mds: serving weft-MDT0000 on", 30s)) << mds_->err();
+  }
 
   // Objects of inode `ino` on the OST directories, as (OST index, stripe).
   std::set<std::pair<uint32_t, uint64_t>> ObjectsOf(uint64_t ino) const {
@@ -188,6 +196,7 @@ class WeftCluster {
   uint16_t oss_ports_[2] = {FreePort(), FreePort()};
   int runs_ = 0;
   std::unique_ptr<Subprocess> mgs_, mds_;
+  std::vector<std::string> mds_argv_;  // to start it again
   std::unique_ptr<Subprocess> oss_[2];
 };
 

@@ -4,9 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "mdt_fixture.h"
 
 namespace weft::mds {
 namespace {
@@ -117,6 +120,57 @@ TEST_F(NameLeasesTest, ManyNamesAtOnceGoInMessagesOfBoundedSize) {
   size_t total = 0;
   for (const Sent& s : sent_) total += static_cast<size_t>(s.names.names_size());
   EXPECT_EQ(total, 450u);
+}
+
+// After a restart every removal goes, for one term, to each client that held leases before,
+// whatever the directory; then those that did not come back are named to be forgotten.
+TEST_F(NameLeasesTest, AfterARestartTheClientsFromBeforeAreToldOfEveryRemovalForATerm) {
+  NameLeases leases = Make(30s);
+  leases.StartGrace({{1, "old-1"}, {2, "old-2"}, {3, "old-3"}}, Clock::now() + 100ms);
+  EXPECT_EQ(leases.grace_clients(), 3u);
+  // Client 2 comes back (recorded again, a lease on 10) from a new address.
+  leases.MarkRecorded(2);
+  leases.Grant(10, 2, "new-2");
+  leases.NoteRemoved({{10, "x"}, {99, "y"}}, /*changer=*/3);
+  ASSERT_EQ(sent_.size(), 2u);
+  EXPECT_EQ(sent_[0].client, 1u);
+  EXPECT_EQ(sent_[0].address, "old-1");
+  EXPECT_EQ(Names(sent_[0]), (std::vector<std::string>{"10/x", "99/y"}));
+  EXPECT_EQ(sent_[1].client, 2u);
+  EXPECT_EQ(sent_[1].address, "new-2");
+  EXPECT_EQ(Names(sent_[1]), (std::vector<std::string>{"10/x", "99/y"})) << "once each";
+  std::this_thread::sleep_for(150ms);
+  sent_.clear();
+  leases.NoteRemoved({{99, "z"}}, 3);
+  EXPECT_TRUE(sent_.empty()) << "the grace is over";
+  std::vector<uint64_t> gone = leases.EndGrace();
+  std::sort(gone.begin(), gone.end());
+  EXPECT_EQ(gone, (std::vector<uint64_t>{1, 3}));
+  EXPECT_EQ(leases.grace_clients(), 0u);
+}
+
+// The MDT keeps the lease clients across a reopen, and forgets those named.
+TEST(LeaseClientsTest, KeptInTheMdtAcrossAReopen) {
+  test::TempDir dir;
+  {
+    test::MdtHarness h(test::RocksStore::Make(dir.path()));
+    ASSERT_TRUE(h.mdt().RecordLeaseClient(7, "addr-7").ok());
+    ASSERT_TRUE(h.mdt().RecordLeaseClient(9, "addr-9").ok());
+    ASSERT_TRUE(h.mdt().RecordLeaseClient(7, "addr-7b").ok());  // a newer address replaces
+  }
+  auto store = RocksMdtStore::Open(dir.path() + "/mdt", RocksMdtStore::OpenMode::kExisting);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  RoundRobinOstAllocator allocator;
+  auto mdt = Mdt::Open(std::move(store).value(), &allocator, MdtOptions());
+  ASSERT_TRUE(mdt.ok()) << mdt.status().ToString();
+  auto clients = (*mdt)->LeaseClients();
+  ASSERT_TRUE(clients.ok()) << clients.status().ToString();
+  EXPECT_EQ(*clients,
+            (std::vector<std::pair<uint64_t, std::string>>{{7, "addr-7b"}, {9, "addr-9"}}));
+  ASSERT_TRUE((*mdt)->ForgetLeaseClients({7}).ok());
+  clients = (*mdt)->LeaseClients();
+  ASSERT_TRUE(clients.ok());
+  EXPECT_EQ(*clients, (std::vector<std::pair<uint64_t, std::string>>{{9, "addr-9"}}));
 }
 
 }  // namespace

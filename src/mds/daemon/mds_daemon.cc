@@ -17,6 +17,7 @@
 #include "common/rpc_server.h"
 #include "common/target_label.h"
 #include "mds/daemon/destroy_worker.h"
+#include "mds/daemon/lease_grace.h"
 #include "mds/daemon/mds_config.h"
 #include "mds/daemon/mdt_metrics.h"
 #include "mds/daemon/mgs_link.h"
@@ -89,6 +90,7 @@ struct Parts {
   std::unique_ptr<ReplyTrimmer> trimmer;
   std::unique_ptr<MdtReplyStore> replies;
   std::unique_ptr<NameLeases> leases;  // its sender uses rpc: set once that is up
+  std::unique_ptr<LeaseGrace> grace;
   std::unique_ptr<MdsServiceImpl> service;
   std::unique_ptr<rpc::RpcServer> rpc;
   std::unique_ptr<MgsLink> link;
@@ -96,9 +98,6 @@ struct Parts {
 
 Status StartRpc(EventLoop& loop, const MdsOptions& options, Parts& p) {
   p.replies = std::make_unique<MdtReplyStore>(*p.mdt);
-  NameLeases::Options lo;
-  lo.term = std::chrono::milliseconds(options.lease_ms);
-  p.leases = std::make_unique<NameLeases>(lo);
   p.service = std::make_unique<MdsServiceImpl>(*p.mdt, p.pool, *p.replies, *p.leases,
                                                RootSquashOf(options));
   Nid nid = ListenNid(options);
@@ -138,10 +137,12 @@ Status StartBackground(EventLoop& loop, const MdsOptions& options, Parts& p) {
                            std::chrono::milliseconds(options.reply_trim_ms)};
   p.trimmer = std::make_unique<ReplyTrimmer>(loop, to, *p.mdt, p.pool);
   p.trimmer->Start();
+  p.grace->Start();
   return Status::Ok();
 }
 
 Task<void> StopBackground(Parts& p) {
+  if (p.grace) co_await p.grace->Stop();
   if (p.trimmer) co_await p.trimmer->Stop();
   if (p.destroyer) {
     p.mdt->SetDestroyQueuedHook(nullptr);
@@ -199,6 +200,18 @@ Task<int> ServeUntilSignal(EventLoop& loop, const MdsOptions& options, const Tar
         kProgram);
   }
   p.mdt_gauges = AddMdtGauges(MetricsRegistry::Global(), options.target, label.Name(), *p.mdt);
+  // Name leases; the clients that held some before this start are read before serving.
+  NameLeases::Options lo;
+  lo.term = std::chrono::milliseconds(options.lease_ms);
+  p.leases = std::make_unique<NameLeases>(lo);
+  p.grace = std::make_unique<LeaseGrace>(loop, lo.term, *p.leases, *p.mdt, p.pool);
+  Status grace = co_await p.grace->Begin();
+  if (!grace.ok()) {
+    spdlog::warn(
+        "{}: reading the clients that held name leases: {}; a client may see a name "
+        "removed after this start until its lease runs out",
+        kProgram, grace.ToString());
+  }
   Status st = StartRpc(loop, options, p);
   if (!st.ok()) {
     spdlog::error("{}: cannot start: {}", kProgram, st.ToString());

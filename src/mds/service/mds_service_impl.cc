@@ -79,6 +79,16 @@ uint64_t LeaseDirectory(const Req& r) {
 }
 
 template <typename Req>
+bool AsksLease(const Req& r) {
+  if constexpr (kAsksLease<Req>) {
+    return r.lease();
+  } else {
+    return false;
+  }
+}
+
+// REQUIRES: the client is recorded in the MDT (MdsServiceImpl::RecordForLeases).
+template <typename Req>
 Lease GrantIfAsked(NameLeases& leases, const rpc::ServerCall& call, const Req& r) {
   if constexpr (kAsksLease<Req>) {
     if (r.lease()) return leases.Grant(LeaseDirectory(r), call.client_id(), call.peer_address());
@@ -102,6 +112,13 @@ void NoteRemovedNames(NameLeases& leases, const rpc::ServerCall& call, const Req
                        call.client_id());
   }
 }
+
+struct RecordLeaseClientJob {
+  Mdt* mdt;
+  uint64_t client;
+  std::string address;
+  Status operator()() const { return mdt->RecordLeaseClient(client, address); }
+};
 
 struct RecordJob {
   Mdt* mdt;
@@ -132,12 +149,33 @@ Task<Status> MdsServiceImpl::Durable(DeferredSync& deferred, bool all) {
   co_return durable;
 }
 
+// A client's first lease of this run waits until the MDT has it (Mdt::RecordLeaseClient), so
+// that a restarted MDS can tell it of removals; if that fails it gets no lease.
+Task<bool> MdsServiceImpl::RecordForLeases(rpc::ServerCall& call) {
+  if (!leases_.enabled()) co_return false;
+  uint64_t client = call.client_id();
+  if (leases_.Recorded(client)) co_return true;
+  // A named job, not a temporary in the co_await: GCC 12 may destroy such a temporary, with a
+  // string in it, twice.
+  RecordLeaseClientJob job{&mdt_, client, std::string(call.peer_address())};
+  Status st = co_await pool_.Run(job);
+  if (!st.ok()) {
+    spdlog::warn("mds: recording client {:#x} for name leases: {}; it gets none", client,
+                 st.ToString());
+    co_return false;
+  }
+  leases_.MarkRecorded(client);
+  co_return true;
+}
+
 template <typename Req, typename Resp>
 Task<Result<Resp>> MdsServiceImpl::Read(rpc::ServerCall& call, Req request,
                                         Result<Resp> (Mdt::*op)(const Req&), bool on_loop) {
   WEFT_CO_RETURN_IF_ERROR(CheckRequest(request));
   ApplyRootSquash(squash_, call.peer_nid(), request.mutable_cred());
-  Lease lease = GrantIfAsked(leases_, call, request);  // before the read: see NameLeases
+  bool lease_ok = false;  // (not `a && co_await b`: GCC 12 and co_await in conditionals)
+  if (AsksLease(request)) lease_ok = co_await RecordForLeases(call);
+  Lease lease = lease_ok ? GrantIfAsked(leases_, call, request) : Lease();  // before the read
   DeferredSync deferred(mdt_);
   Result<Resp> reply(Status(StatusCode::kWouldBlock, "not run"));
   // Answered here, without the hop to a pool thread and back, when memory holds the answer.
@@ -163,7 +201,9 @@ Task<Result<Resp>> MdsServiceImpl::Change(rpc::ServerCall& call, Req request,
   }
   ApplyRootSquash(squash_, call.peer_nid(), request.mutable_cred());
   ReplyTag tag{call.client_id(), call.request_id()};
-  Lease lease = GrantIfAsked(leases_, call, request);  // before the change reads
+  bool lease_ok = false;  // (not `a && co_await b`: GCC 12 and co_await in conditionals)
+  if (AsksLease(request)) lease_ok = co_await RecordForLeases(call);
+  Lease lease = lease_ok ? GrantIfAsked(leases_, call, request) : Lease();  // before it reads
   DeferredSync deferred(mdt_);
   Result<Resp> reply =
       co_await pool_.Run(ChangeJob<Req, Resp>{&mdt_, op, &request, &tag, &deferred});

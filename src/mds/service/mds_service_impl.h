@@ -61,6 +61,9 @@ class MdsServiceImpl : public MdsService::Handler {
   // (with `all`: everything), then finishes `deferred`, and has a change of its that may be
   // seen first synced soon (LogSyncer).
   Task<Status> Durable(DeferredSync& deferred, bool all = false);
+  // Whether `call`'s client may get a name lease: leases are on and the client is recorded in
+  // the MDT (recorded first, on the pool, if this is its first lease of the run).
+  Task<bool> RecordForLeases(rpc::ServerCall& call);
   // Records `reply` (or its error) for `call` on the pool, then marks the call recorded.
   template <typename Resp>
   Task<void> Record(rpc::ServerCall& call, const Result<Resp>& reply);

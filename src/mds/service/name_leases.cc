@@ -57,10 +57,26 @@ Lease NameLeases::Grant(uint64_t dir, uint64_t client_id, std::string_view addre
   return lease;
 }
 
+void NameLeases::StartGrace(std::vector<std::pair<uint64_t, std::string>> clients,
+                            Clock::time_point until) {
+  for (auto& [client, address] : clients) grace_[client] = std::move(address);
+  grace_until_ = until;
+}
+
+std::vector<uint64_t> NameLeases::EndGrace() {
+  std::vector<uint64_t> gone;
+  for (const auto& [client, address] : grace_) {
+    if (!Recorded(client)) gone.push_back(client);
+  }
+  grace_.clear();
+  return gone;
+}
+
 void NameLeases::NoteRemoved(const std::vector<std::pair<uint64_t, std::string>>& names,
                              uint64_t changer) {
-  if (dirs_.empty()) return;
   Clock::time_point now = Clock::now();
+  bool grace = !grace_.empty() && now < grace_until_;
+  if (dirs_.empty() && !grace) return;
   std::map<uint64_t, NamesRemoved> out;  // by client
   for (const auto& [dir, name] : names) {
     auto d = dirs_.find(dir);
@@ -70,6 +86,20 @@ void NameLeases::NoteRemoved(const std::vector<std::pair<uint64_t, std::string>>
       RemovedName* r = out[h.client_id].add_names();
       r->set_parent(dir);
       r->set_name(name);
+    }
+  }
+  // After a restart, the clients from before may hold leases on any directory.
+  if (grace) {
+    for (const auto& [client, address] : grace_) {
+      if (client == changer) continue;
+      NamesRemoved& all = out[client];
+      all.clear_names();
+      for (const auto& [dir, name] : names) {
+        RemovedName* r = all.add_names();
+        r->set_parent(dir);
+        r->set_name(name);
+      }
+      if (addresses_.count(client) == 0) addresses_[client] = address;
     }
   }
   if (out.empty()) return;

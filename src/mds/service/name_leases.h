@@ -10,10 +10,16 @@
 // after the grant reads shows it) or noted after it (and the holder is told): none falls
 // between.
 //
-// Notifications are one way and not resent: a lost one (a client unreachable for a moment, an
-// MDS restart, which forgets every lease) leaves a name cached until the lease runs out, at most
-// `term` after its grant. Holders are kept per directory in a short vector (few clients look in
-// one directory at once) and dropped when they run out, at a sweep every so many grants.
+// Notifications are one way and not resent: a lost one (a client unreachable for a moment)
+// leaves a name cached until the lease runs out, at most `term` after its grant. Holders are
+// kept per directory in a short vector (few clients look in one directory at once) and dropped
+// when they run out, at a sweep every so many grants.
+//
+// A restart forgets every lease, so the clients are also kept in the MDT (Mdt::
+// RecordLeaseClient, before a client's first lease of a run: Recorded/MarkRecorded). A restarted
+// MDS reads them (StartGrace) and, for one term, sends every removal to each of them as well,
+// whatever directory it is in: a client drops what it has not cached at no cost. After the
+// term (EndGrace) the clients that did not come back are forgotten.
 //
 // Threading: loop-thread only.
 #pragma once
@@ -24,6 +30,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -61,6 +68,16 @@ class NameLeases {
   // client holding a live lease on one of the directories, one message per client.
   void NoteRemoved(const std::vector<std::pair<uint64_t, std::string>>& names, uint64_t changer);
 
+  // Whether client `client_id` is recorded in the MDT in this run; its first lease waits for it.
+  bool Recorded(uint64_t client_id) const { return recorded_.count(client_id) != 0; }
+  void MarkRecorded(uint64_t client_id) { recorded_.insert(client_id); }
+
+  // After a restart: the clients the MDT recorded before, which may hold leases until `until`.
+  void StartGrace(std::vector<std::pair<uint64_t, std::string>> clients, Clock::time_point until);
+  // Ends the grace: the clients from before that have not been recorded again (to forget).
+  std::vector<uint64_t> EndGrace();
+  size_t grace_clients() const { return grace_.size(); }
+
   // Directories with a lease, and leases, now (expired ones may still count until a sweep).
   size_t directories() const { return dirs_.size(); }
   size_t holders() const { return holders_; }
@@ -77,6 +94,9 @@ class NameLeases {
   uint64_t seq_ = 0;  // grants and notes, in the order the loop ran them
   std::unordered_map<uint64_t, std::vector<Holder>> dirs_;
   std::unordered_map<uint64_t, std::string> addresses_;  // client -> its latest address
+  std::unordered_set<uint64_t> recorded_;                // in the MDT, in this run
+  std::unordered_map<uint64_t, std::string> grace_;      // clients from before a restart
+  Clock::time_point grace_until_{};
   size_t holders_ = 0;
   size_t grants_since_sweep_ = 0;
   Counter* grants_ = nullptr;
