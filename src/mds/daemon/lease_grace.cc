@@ -35,25 +35,13 @@ Task<Status> LeaseGrace::Begin() {
   co_return Status::Ok();
 }
 
-void LeaseGrace::Start() {
-  running_ = true;
-  loop_.Spawn(Run());
-}
-
-Task<void> LeaseGrace::Stop() {
-  stopping_ = true;
-  stop_.Notify();
-  while (running_) co_await loop_.Sleep(std::chrono::milliseconds(10));
-}
-
 Task<void> LeaseGrace::Run() {
-  if (leases_.grace_clients() != 0) co_await stop_.Wait(term_);
-  if (!stopping_ && leases_.grace_clients() != 0) {
-    std::vector<uint64_t> gone = leases_.EndGrace();
-    Status st = co_await pool_.Run(ForgetClientsJob{&mdt_, &gone});
-    if (!st.ok()) spdlog::warn("mds: forgetting {} lease clients: {}", gone.size(), st.ToString());
-  }
-  running_ = false;
+  if (leases_.grace_clients() == 0) co_return;
+  co_await task_.Sleep(term_);
+  if (task_.stopping()) co_return;
+  std::vector<uint64_t> gone = leases_.EndGrace();
+  Status st = co_await pool_.Run(ForgetClientsJob{&mdt_, &gone});
+  if (!st.ok()) spdlog::warn("mds: forgetting {} lease clients: {}", gone.size(), st.ToString());
 }
 
 }  // namespace weft::mds

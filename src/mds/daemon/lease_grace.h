@@ -19,26 +19,23 @@ class LeaseGrace {
   // REQUIRES: `leases`, `mdt` and `pool` outlive it.
   LeaseGrace(EventLoop& loop, Clock::duration term, NameLeases& leases, Mdt& mdt,
              BlockingPool& pool)
-      : loop_(loop), term_(term), leases_(leases), mdt_(mdt), pool_(pool), stop_(loop) {}
+      : term_(term), leases_(leases), mdt_(mdt), pool_(pool), task_(loop) {}
 
   // Reads the clients from before and starts the grace; call before serving requests.
   Task<Status> Begin();
   // Ends the grace after the term (a task of its own).
-  void Start();
+  void Start() { task_.Start(Run()); }
   // Stops waiting (the records stay for the next start) and waits for a forget in progress.
-  Task<void> Stop();
+  Task<void> Stop() { return task_.Stop(); }
 
  private:
   Task<void> Run();
 
-  EventLoop& loop_;
   Clock::duration term_;
   NameLeases& leases_;
   Mdt& mdt_;
   BlockingPool& pool_;
-  LoopSignal stop_;
-  bool stopping_ = false;
-  bool running_ = false;
+  LoopTask task_;
 };
 
 }  // namespace weft::mds

@@ -1,5 +1,7 @@
 // LoopSignal: one coroutine on an event loop waits, with a time limit, until another piece of
 // loop code notifies it. A notification with nobody waiting is kept for the next Wait.
+// LoopTask: a background coroutine on the loop that Stop() ends and waits for (the reply-record
+// trimmer, the lease grace).
 //
 // Threading: loop-thread only (to notify from another thread, Post a call of Notify). At most
 // one coroutine waits at a time.
@@ -8,6 +10,7 @@
 #include <coroutine>
 
 #include "common/event_loop.h"
+#include "common/task.h"
 
 namespace weft::mds {
 
@@ -57,6 +60,38 @@ class LoopSignal {
   bool notified_ = false;
   std::coroutine_handle<> waiter_;
   EventLoop::TimerId timer_ = 0;
+};
+
+class LoopTask {
+ public:
+  explicit LoopTask(EventLoop& loop) : loop_(loop), signal_(loop) {}
+
+  // Spawns `body`, which checks stopping() and pauses with Sleep. REQUIRES: not running.
+  void Start(Task<void> body) {
+    running_ = true;
+    loop_.Spawn(Run(std::move(body)));
+  }
+  // Ends it: cuts a Sleep short, then waits until the body has returned (at once if it never
+  // started).
+  Task<void> Stop() {
+    stopping_ = true;
+    signal_.Notify();
+    while (running_) co_await loop_.Sleep(std::chrono::milliseconds(10));
+  }
+  bool stopping() const { return stopping_; }
+  // `co_await task.Sleep(d)`: returns after `d`, or at once when Stop is called.
+  auto Sleep(Clock::duration d) { return signal_.Wait(d); }
+
+ private:
+  Task<void> Run(Task<void> body) {
+    co_await body;
+    running_ = false;
+  }
+
+  EventLoop& loop_;
+  LoopSignal signal_;
+  bool stopping_ = false;
+  bool running_ = false;
 };
 
 }  // namespace weft::mds

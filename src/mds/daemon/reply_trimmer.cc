@@ -14,25 +14,13 @@ struct TrimJob {
 
 }  // namespace
 
-void ReplyTrimmer::Start() {
-  running_ = true;
-  loop_.Spawn(Run());
-}
-
-Task<void> ReplyTrimmer::Stop() {
-  stopping_ = true;
-  stop_.Notify();
-  while (running_) co_await loop_.Sleep(std::chrono::milliseconds(10));
-}
-
 Task<void> ReplyTrimmer::Run() {
-  while (!stopping_) {
-    co_await stop_.Wait(options_.interval);
-    if (stopping_) break;
+  while (!task_.stopping()) {
+    co_await task_.Sleep(options_.interval);
+    if (task_.stopping()) break;
     Status st = co_await pool_.Run(TrimJob{&mdt_, options_.keep});
     if (!st.ok()) spdlog::warn("mds: trimming reply records: {}", st.ToString());
   }
-  running_ = false;
 }
 
 }  // namespace weft::mds

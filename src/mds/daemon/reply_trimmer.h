@@ -25,23 +25,20 @@ class ReplyTrimmer {
 
   // REQUIRES: `mdt` and `pool` outlive the trimmer.
   ReplyTrimmer(EventLoop& loop, Options options, Mdt& mdt, BlockingPool& pool)
-      : loop_(loop), options_(options), mdt_(mdt), pool_(pool), stop_(loop) {}
+      : options_(options), mdt_(mdt), pool_(pool), task_(loop) {}
 
   // Starts trimming every interval.
-  void Start();
+  void Start() { task_.Start(Run()); }
   // Ends the loop and waits for a trim in progress.
-  Task<void> Stop();
+  Task<void> Stop() { return task_.Stop(); }
 
  private:
   Task<void> Run();
 
-  EventLoop& loop_;
   Options options_;
   Mdt& mdt_;
   BlockingPool& pool_;
-  LoopSignal stop_;
-  bool stopping_ = false;
-  bool running_ = false;
+  LoopTask task_;
 };
 
 }  // namespace weft::mds
