@@ -19,15 +19,17 @@
 
 #include "client/fuse/fuse_api.h"
 #include "client/fuse/fuse_metrics.h"
+#include "client/fuse/fuse_request.h"
 #include "client/fuse/weft_fuse.h"
 #include "client/layout_xattr.h"
 
 namespace weft::fuse {
-namespace {
 
 using client::Credentials;
 using client::FileHandle;
 using client::Inode;
+
+// --- what every operation uses (fuse_request.h) ---
 
 FuseFs& Fs(fuse_req_t req) { return *static_cast<FuseFs*>(fuse_req_userdata(req)); }
 client::Client& ClientOf(fuse_req_t req) { return *Fs(req).client; }
@@ -60,17 +62,37 @@ Credentials CallerOf(fuse_req_t req) {
   return cred;
 }
 
+namespace {
+
 // The operation this worker thread is serving, for the error count of ReplyErrno: a request
 // runs on one thread from its handler to its reply.
 thread_local FuseOp current_op = FuseOp::kLookup;
 
 FuseMetrics& MetricsOf(fuse_req_t req) { return *Fs(req).metrics; }
 
-// A metadata request starts: counted, and remembered for an error reply.
+}  // namespace
+
 void Begin(fuse_req_t req, FuseOp op) {
   current_op = op;
   MetricsOf(req).CountMetadata(op);
 }
+
+void ReplyErrno(fuse_req_t req, int err) {
+  MetricsOf(req).CountError(current_op);
+  fuse_reply_err(req, err);
+}
+
+void ReplyError(fuse_req_t req, const Status& st) {
+  int err = client::ErrnoOf(st);
+  ReplyErrno(req, err == 0 ? EIO : err);
+}
+
+void ReplyStatus(fuse_req_t req, const Status& st) {
+  if (!st.ok()) return ReplyError(req, st);
+  fuse_reply_err(req, 0);
+}
+
+namespace {
 
 // Times one read or write from its start to its reply (the request is gone by then, so the
 // metrics are found at the start); records it when it goes out of scope.
@@ -98,17 +120,6 @@ class DataOp {
   std::chrono::steady_clock::time_point start_;
   size_t bytes_ = 0;
 };
-
-// An error reply (err != 0), counted against the thread's current operation.
-void ReplyErrno(fuse_req_t req, int err) {
-  MetricsOf(req).CountError(current_op);
-  fuse_reply_err(req, err);
-}
-
-void ReplyError(fuse_req_t req, const Status& st) {
-  int err = client::ErrnoOf(st);
-  ReplyErrno(req, err == 0 ? EIO : err);
-}
 
 // With `leased_in`, the directory the reply's name is in, when the call that returned it asked
 // for a name lease on it: the kernel keeps the name for as long as this mount's lease there
@@ -140,11 +151,6 @@ void ReplyAttr(fuse_req_t req, const Result<Inode>& inode) {
   struct stat st;
   client::InodeToStat(*inode, &st);
   fuse_reply_attr(req, &st, Fs(req).options->attr_timeout);
-}
-
-void ReplyStatus(fuse_req_t req, const Status& st) {
-  if (!st.ok()) return ReplyError(req, st);
-  fuse_reply_err(req, 0);
 }
 
 // An open file or directory: the libweft handle, or for a directory its "..".
@@ -582,77 +588,6 @@ void Fsyncdir(fuse_req_t req, fuse_ino_t ino, int, fuse_file_info*) {
   // Every namespace change is durable before the MDS answers it; attribute changes are made
   // durable here (docs/mds.md, "Attribute changes").
   ReplyStatus(req, ClientOf(req).FsyncDir(CallerOf(req), ino));
-}
-
-// --- extended attributes; "weft.layout" is the file's layout (layout_xattr.h) ---
-
-// POSIX ACLs are not implemented: their attributes are refused, so that programs (cp -a, tar
-// --acls) fall back to the mode bits instead of storing an ACL nothing enforces.
-bool IsPosixAcl(const char* name) {
-  return std::strcmp(name, "system.posix_acl_access") == 0 ||
-         std::strcmp(name, "system.posix_acl_default") == 0;
-}
-
-void ReplyXattr(fuse_req_t req, const std::string& value, size_t size) {
-  if (size == 0) return (void)fuse_reply_xattr(req, value.size());
-  if (size < value.size()) return ReplyErrno(req, ERANGE);
-  fuse_reply_buf(req, value.data(), value.size());
-}
-
-void Setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* value, size_t size,
-              int flags) {
-  Begin(req, FuseOp::kSetxattr);
-  if ((flags & ~(XATTR_CREATE | XATTR_REPLACE)) != 0) return ReplyErrno(req, EINVAL);
-  if (IsPosixAcl(name)) return ReplyErrno(req, EOPNOTSUPP);
-  Fs(req).no_caps->Drop(ino);
-  std::string v(value, size);
-  if (std::strcmp(name, client::kLayoutXattr) == 0) {
-    Result<client::LayoutRequest> want = client::ParseLayoutXattr(v);
-    if (!want.ok()) return ReplyError(req, want.status());
-    auto set = ClientOf(req).SetLayout(CallerOf(req), ino, want->stripe_size, want->stripe_count,
-                                       want->start_ost);
-    return ReplyStatus(req, set.status());
-  }
-  Status st = ClientOf(req).Setxattr(CallerOf(req), ino, name, v, static_cast<uint32_t>(flags));
-  Fs(req).no_caps->Drop(ino);  // again: a getxattr may have raced the set
-  ReplyStatus(req, st);
-}
-
-void Getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {
-  Begin(req, FuseOp::kGetxattr);
-  if (IsPosixAcl(name)) return ReplyErrno(req, EOPNOTSUPP);
-  if (std::strcmp(name, client::kLayoutXattr) == 0) {
-    auto layout = ClientOf(req).GetLayout(CallerOf(req), ino);
-    if (!layout.ok()) return ReplyError(req, layout.status());
-    return ReplyXattr(req, client::FormatLayoutXattr(*layout), size);
-  }
-  bool capability = std::strcmp(name, NoCapabilityCache::kName) == 0;
-  if (capability && Fs(req).no_caps->KnownAbsent(ino)) return ReplyErrno(req, ENODATA);
-  Result<std::string> value = ClientOf(req).Getxattr(CallerOf(req), ino, name);
-  if (capability && value.status().code() == StatusCode::kNoData) Fs(req).no_caps->NoteAbsent(ino);
-  if (!value.ok()) return ReplyError(req, value.status());
-  ReplyXattr(req, *value, size);
-}
-
-void Listxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
-  Begin(req, FuseOp::kListxattr);
-  Result<std::vector<std::string>> names = ClientOf(req).Listxattr(CallerOf(req), ino);
-  if (!names.ok()) return ReplyError(req, names.status());
-  std::string list;
-  for (const std::string& n : *names) {
-    list += n;
-    list.push_back('\0');
-  }
-  ReplyXattr(req, list, size);
-}
-
-void Removexattr(fuse_req_t req, fuse_ino_t ino, const char* name) {
-  Begin(req, FuseOp::kRemovexattr);
-  if (std::strcmp(name, client::kLayoutXattr) == 0) return ReplyErrno(req, EPERM);
-  if (IsPosixAcl(name)) return ReplyErrno(req, EOPNOTSUPP);
-  Status st = ClientOf(req).Removexattr(CallerOf(req), ino, name);
-  Fs(req).no_caps->Drop(ino);
-  ReplyStatus(req, st);
 }
 
 fuse_lowlevel_ops MakeOps() {

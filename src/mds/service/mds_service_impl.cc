@@ -151,10 +151,12 @@ Task<Status> MdsServiceImpl::Durable(DeferredSync& deferred, bool all) {
 
 // A client's first lease of this run waits until the MDT has it (Mdt::RecordLeaseClient), so
 // that a restarted MDS can tell it of removals; if that fails it gets no lease.
+bool MdsServiceImpl::LeaseReady(const rpc::ServerCall& call, bool asks) const {
+  return asks && leases_.enabled() && leases_.Recorded(call.client_id());
+}
+
 Task<bool> MdsServiceImpl::RecordForLeases(rpc::ServerCall& call) {
-  if (!leases_.enabled()) co_return false;
   uint64_t client = call.client_id();
-  if (leases_.Recorded(client)) co_return true;
   // A named job, not a temporary in the co_await: GCC 12 may destroy such a temporary, with a
   // string in it, twice.
   RecordLeaseClientJob job{&mdt_, client, std::string(call.peer_address())};
@@ -173,8 +175,10 @@ Task<Result<Resp>> MdsServiceImpl::Read(rpc::ServerCall& call, Req request,
                                         Result<Resp> (Mdt::*op)(const Req&), bool on_loop) {
   WEFT_CO_RETURN_IF_ERROR(CheckRequest(request));
   ApplyRootSquash(squash_, call.peer_nid(), request.mutable_cred());
-  bool lease_ok = false;  // (not `a && co_await b`: GCC 12 and co_await in conditionals)
-  if (AsksLease(request)) lease_ok = co_await RecordForLeases(call);
+  bool lease_ok = LeaseReady(call, AsksLease(request));  // no coroutine once recorded
+  if (AsksLease(request) && !lease_ok && leases_.enabled()) {
+    lease_ok = co_await RecordForLeases(call);
+  }
   Lease lease = lease_ok ? GrantIfAsked(leases_, call, request) : Lease();  // before the read
   DeferredSync deferred(mdt_);
   Result<Resp> reply(Status(StatusCode::kWouldBlock, "not run"));
@@ -201,8 +205,10 @@ Task<Result<Resp>> MdsServiceImpl::Change(rpc::ServerCall& call, Req request,
   }
   ApplyRootSquash(squash_, call.peer_nid(), request.mutable_cred());
   ReplyTag tag{call.client_id(), call.request_id()};
-  bool lease_ok = false;  // (not `a && co_await b`: GCC 12 and co_await in conditionals)
-  if (AsksLease(request)) lease_ok = co_await RecordForLeases(call);
+  bool lease_ok = LeaseReady(call, AsksLease(request));  // no coroutine once recorded
+  if (AsksLease(request) && !lease_ok && leases_.enabled()) {
+    lease_ok = co_await RecordForLeases(call);
+  }
   Lease lease = lease_ok ? GrantIfAsked(leases_, call, request) : Lease();  // before it reads
   DeferredSync deferred(mdt_);
   Result<Resp> reply =

@@ -61,8 +61,10 @@ class MdsServiceImpl : public MdsService::Handler {
   // (with `all`: everything), then finishes `deferred`, and has a change of its that may be
   // seen first synced soon (LogSyncer).
   Task<Status> Durable(DeferredSync& deferred, bool all = false);
-  // Whether `call`'s client may get a name lease: leases are on and the client is recorded in
-  // the MDT (recorded first, on the pool, if this is its first lease of the run).
+  // Whether `call`, which `asks` for a name lease, may have one at once: leases are on and its
+  // client is recorded in the MDT. If not, RecordForLeases records it first, on the pool (its
+  // first lease of the run), and says whether that worked.
+  bool LeaseReady(const rpc::ServerCall& call, bool asks) const;
   Task<bool> RecordForLeases(rpc::ServerCall& call);
   // Records `reply` (or its error) for `call` on the pool, then marks the call recorded.
   template <typename Resp>
