@@ -6,7 +6,17 @@
 
 namespace weft::mds {
 
-LogSyncer::LogSyncer(MdtStore& store) : store_(store) {
+LogSyncer::LogSyncer(MdtStore& store, MetricsRegistry* metrics) : store_(store) {
+  MetricsRegistry& m = metrics != nullptr ? *metrics : MetricsRegistry::Global();
+  sync_seconds_ = &m.Histogram("weft_mds_log_sync_seconds",
+                               "Log syncs of the MDS's sync thread (fdatasync of the MDT's "
+                               "write-ahead log, none if another sync covered it already), and "
+                               "how long each took")
+                       .With({});
+  replies_ = &m.Counter("weft_mds_log_sync_replies_total",
+                        "Replies that waited for a log sync; divided by the syncs' count, "
+                        "the replies one sync released on average")
+                 .With({});
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "mds-sync");
     Run();
@@ -57,7 +67,10 @@ void LogSyncer::Run() {
     soon_ = false;
     batch.swap(waiting_);
     lock.unlock();
+    auto start = std::chrono::steady_clock::now();
     Status synced = store_.Sync();
+    sync_seconds_->ObserveDuration(std::chrono::steady_clock::now() - start);
+    replies_->Increment(batch.size());
     if (!synced.ok()) spdlog::error("mds: log sync: {}", synced.ToString());
     for (Awaiter* a : batch) {
       // The coroutine may resume, and free its awaiter, as soon as it is handed back.

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "common/event_loop.h"
+#include "common/metrics.h"
 #include "common/status.h"
 #include "mds/store/mdt_store.h"
 
@@ -29,7 +30,8 @@ namespace weft::mds {
 
 class LogSyncer {
  public:
-  explicit LogSyncer(MdtStore& store);
+  // Counts its syncs in `metrics` (weft_mds_log_sync_*; the process's registry if null).
+  explicit LogSyncer(MdtStore& store, MetricsRegistry* metrics = nullptr);
   // Finishes the syncs awaited so far, then joins the thread.
   ~LogSyncer();
   LogSyncer(const LogSyncer&) = delete;
@@ -77,6 +79,8 @@ class LogSyncer {
   void Run();
 
   MdtStore& store_;
+  Histogram* sync_seconds_;  // each store sync the thread ran, how long it took
+  Counter* replies_;         // replies that waited for a sync, released
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<Awaiter*> waiting_;  // guarded by mu_
