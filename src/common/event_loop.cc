@@ -296,18 +296,23 @@ bool EventLoop::Impl::PollersAllowBlocking() {
   return true;
 }
 
-// How long the loop may block: until the next timer, at most kFdlessPollerMaxBlock if a poller
-// has no wait fd or asks to wait briefly, forever otherwise.
+// How long the loop may block: until the next timer or the earliest time a poller asks to be
+// polled by, at most kFdlessPollerMaxBlock if a poller has no wait fd, forever otherwise.
 std::optional<Clock::duration> EventLoop::Impl::BlockLimit() const {
-  std::optional<Clock::duration> limit;
-  if (!timers_.empty()) limit = timers_.next() - Clock::now();
-  bool brief = fdless_pollers_ > 0;
-  for (const PollerEntry& e : pollers_) brief = brief || (e.poller && e.poller->WaitBriefly());
-  if (brief) {
-    Clock::duration cap = kFdlessPollerMaxBlock;
-    limit = limit ? std::min(*limit, cap) : cap;
+  std::optional<Clock::time_point> until;
+  if (!timers_.empty()) until = timers_.next();
+  Clock::time_point now = Clock::now();
+  if (fdless_pollers_ > 0) {
+    until = std::min(until.value_or(Clock::time_point::max()), now + kFdlessPollerMaxBlock);
   }
-  return limit;
+  for (const PollerEntry& e : pollers_) {
+    if (e.poller == nullptr) continue;
+    if (std::optional<Clock::time_point> by = e.poller->PollBy()) {
+      until = std::min(until.value_or(Clock::time_point::max()), *by);
+    }
+  }
+  if (!until) return std::nullopt;
+  return *until - now;
 }
 
 void EventLoop::Impl::Wait(std::optional<Clock::duration> limit) {

@@ -24,6 +24,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -76,9 +77,12 @@ class EventLoop {
     virtual int WaitFd() = 0;
     // Called before blocking on WaitFd(); false means "poll me again first" (fi_trywait).
     virtual bool TryWait() = 0;
-    // True while the poller has work that no fd will announce (posts to retry): the loop then
-    // blocks at most 1 ms instead of spinning or sleeping until the fd fires.
-    virtual bool WaitBriefly() const { return false; }
+    // While the poller has work that no fd will announce (posts to retry), the time by which
+    // it wants to be polled again: the loop then blocks no longer than that. None: only when
+    // its fd fires.
+    virtual std::optional<std::chrono::steady_clock::time_point> PollBy() const {
+      return std::nullopt;
+    }
   };
 
   using TimerId = uint64_t;

@@ -10,6 +10,7 @@
 #include <rdma/fi_rma.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 
@@ -85,6 +86,7 @@ Result<std::unique_ptr<FabricEndpoint>> FabricEndpoint::Open(EventLoop& loop,
                                                              const Options& options) {
   std::unique_ptr<FabricEndpoint> ep(new FabricEndpoint(loop));
   ep->cq_batch_ = options.cq_batch;
+  ep->give_up_after_ = options.give_up_after;
   WEFT_RETURN_IF_ERROR(ep->OpenFabric(options));
   WEFT_RETURN_IF_ERROR(ep->OpenEndpoint());
   WEFT_RETURN_IF_ERROR(ep->ReadLocalName());
@@ -213,7 +215,7 @@ Result<fi_addr_t> FabricEndpoint::InsertRawAddress(std::string_view raw) {
 
 void FabricEndpoint::RemoveAddress(fi_addr_t addr) {
   if (auto it = backlog_.find(addr); it != backlog_.end()) {
-    for (const Pending& p : it->second) cancelled_.push_back(p.op);
+    for (const Pending& p : it->second.queue) cancelled_.push_back(p.op);
     backlog_.erase(it);
   }
   int ret = fi_av_remove(av_, &addr, 1, 0);
@@ -254,12 +256,14 @@ ssize_t FabricEndpoint::TryPost(const Pending& p) {
 void FabricEndpoint::Post(const Pending& p) {
   auto waiting = backlog_.find(p.peer);
   if (waiting != backlog_.end()) {  // keep posts in order behind those already waiting
-    waiting->second.push_back(p);
+    waiting->second.queue.push_back(p);
     return;
   }
   ssize_t ret = TryPost(p);
   if (ret == -FI_EAGAIN) {
-    backlog_[p.peer].push_back(p);
+    Backlog& b = backlog_[p.peer];
+    b.queue.push_back(p);
+    b.stuck_since = b.next_try = Clock::now();
   } else if (ret != 0) {
     ++errors_;
     static constexpr const char* kNames[] = {"fi_recv", "fi_send", "fi_read", "fi_write"};
@@ -268,20 +272,48 @@ void FabricEndpoint::Post(const Pending& p) {
   }
 }
 
+// A destination that takes nothing is tried at every poll for kBackoffAfter (a full queue
+// drains that fast), then after pauses that double up to kMaxBackoff, and given up after
+// give_up_after_. Receives (FI_ADDR_UNSPEC) wait for their own completions, and are never given
+// up on. Failed posts complete after the walk: a completion may post again or remove an
+// address, and so change the backlog.
 void FabricEndpoint::RetryBacklog() {
+  std::vector<std::pair<FabricOp*, int>> failed;
+  Clock::time_point now = Clock::now();
   for (auto it = backlog_.begin(); it != backlog_.end();) {
-    std::deque<Pending>& queue = it->second;
-    while (!queue.empty()) {
-      Pending p = queue.front();
+    Backlog& b = it->second;
+    bool sends = it->first != FI_ADDR_UNSPEC;
+    if (sends && now - b.stuck_since >= give_up_after_) {
+      spdlog::warn("fabric: gave up on {} post(s) to peer {} after {} ms of -FI_EAGAIN (the "
+                   "peer is unreachable or refuses connections)",
+                   b.queue.size(), it->first, give_up_after_.count());
+      for (const Pending& p : b.queue) failed.emplace_back(p.op, -FI_EHOSTUNREACH);
+      it = backlog_.erase(it);
+      continue;
+    }
+    if (now < b.next_try) {
+      ++it;
+      continue;
+    }
+    while (!b.queue.empty()) {
+      Pending p = b.queue.front();
+      ++retries_;
       ssize_t ret = TryPost(p);
       if (ret == -FI_EAGAIN) break;  // this destination is still full: try the next one
-      queue.pop_front();
-      if (ret != 0) {
-        ++errors_;
-        p.op->on_complete(p.op, static_cast<int>(ret), 0);
-      }
+      b.queue.pop_front();
+      b.stuck_since = now;
+      b.backoff = Clock::duration{0};
+      if (ret != 0) failed.emplace_back(p.op, static_cast<int>(ret));
     }
-    it = queue.empty() ? backlog_.erase(it) : std::next(it);
+    if (!b.queue.empty() && sends && now - b.stuck_since >= kBackoffAfter) {
+      b.backoff = std::clamp<Clock::duration>(b.backoff * 2, kMinBackoff, kMaxBackoff);
+      b.next_try = now + b.backoff;
+    }
+    it = b.queue.empty() ? backlog_.erase(it) : std::next(it);
+  }
+  for (auto [op, err] : failed) {
+    ++errors_;
+    op->on_complete(op, err, 0);
   }
 }
 
@@ -345,9 +377,19 @@ int FabricEndpoint::ReadErrorEntry() {
   return 1;
 }
 
+std::optional<FabricEndpoint::Clock::time_point> FabricEndpoint::PollBy() const {
+  if (!cancelled_.empty()) return Clock::now();
+  if (backlog_.empty()) return std::nullopt;
+  Clock::time_point soon = Clock::now() + kRetryWithin;
+  Clock::time_point by = Clock::time_point::max();
+  for (const auto& [peer, b] : backlog_) by = std::min(by, std::max(b.next_try, soon));
+  return by;
+}
+
 bool FabricEndpoint::TryWait() {
-  // Posts waiting in the backlog do not stop the loop from blocking: WaitBriefly() keeps the
-  // block short, so they are retried within a millisecond without spinning on a dead peer.
+  // Posts waiting in the backlog do not stop the loop from blocking: PollBy() keeps the block
+  // short, so they are retried within a millisecond (or their backoff) without spinning on a
+  // dead peer.
   if (wait_fd_ < 0) return false;
   fid_t fids[1] = {&cq_->fid};
   return fi_trywait(fabric_, fids, 1) == FI_SUCCESS;

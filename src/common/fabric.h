@@ -9,17 +9,26 @@
 // has been drained (Poll); -FI_EAVAIL is answered by reading the error entry and completing the
 // op it names with the error.
 //
+// -FI_EAGAIN means "not now" for a full queue and for a peer that cannot be reached alike:
+// tcp;ofi_rxm answers a send to a peer that refuses the connection (a client that is gone)
+// with -FI_EAGAIN, and tries to connect again at each post. Giving up is the application's
+// call (ofiwg/libfabric#7441). So a destination whose posts have met nothing but -FI_EAGAIN for
+// a while is retried less and less often (kBackoffAfter, up to kMaxBackoff), and after
+// Options::give_up_after its posts complete with -FI_EHOSTUNREACH.
+//
 // Threading: loop-thread only (REQUIRES: loop.InLoopThread()) for everything after Open; the
 // domain is opened FI_THREAD_DOMAIN, so there is no locking inside libfabric either.
 #pragma once
 
 #include <rdma/fabric.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -84,7 +93,17 @@ class FabricEndpoint : public EventLoop::Poller {
     std::string host;
     uint16_t port = 0;
     size_t cq_batch = 32;  // completions read per fi_cq_read
+    // How long the posts to one destination may meet only -FI_EAGAIN before they complete
+    // with -FI_EHOSTUNREACH (clients give up sooner: their calls' attempts time out).
+    std::chrono::milliseconds give_up_after{10000};
   };
+
+  // A backlog is retried within kRetryWithin; a destination stuck for kBackoffAfter is retried
+  // after a growing pause, from kMinBackoff.
+  static constexpr std::chrono::milliseconds kRetryWithin{1};
+  static constexpr std::chrono::milliseconds kBackoffAfter{2};
+  static constexpr std::chrono::milliseconds kMinBackoff{1};
+  static constexpr std::chrono::milliseconds kMaxBackoff{100};
 
   // Opens fabric, domain, AV, CQ and endpoint, binds and enables. Errors name the stage.
   static Result<std::unique_ptr<FabricEndpoint>> Open(EventLoop& loop, const Options& options);
@@ -124,10 +143,14 @@ class FabricEndpoint : public EventLoop::Poller {
   int Poll() override;
   int WaitFd() override { return wait_fd_; }
   bool TryWait() override;
-  bool WaitBriefly() const override { return !backlog_.empty() || !cancelled_.empty(); }
+  // Now, for cancelled posts; for the backlog, the earliest retry of a destination that is
+  // backing off, else within a millisecond.
+  std::optional<std::chrono::steady_clock::time_point> PollBy() const override;
 
   // Counters, for metrics and tests.
   uint64_t errors() const { return errors_; }
+  // Posts tried again from the backlog (each may cost the provider a connect attempt).
+  uint64_t retries() const { return retries_; }
 
  private:
   enum class Kind { kRecv, kSend, kRead, kWrite };
@@ -146,6 +169,15 @@ class FabricEndpoint : public EventLoop::Poller {
   Status OpenFabric(const Options& options);
   Status OpenEndpoint();
   Status ReadLocalName();
+  using Clock = std::chrono::steady_clock;
+  // The posts waiting for one destination, and since when it has taken none of them.
+  struct Backlog {
+    std::deque<Pending> queue;
+    Clock::time_point stuck_since;
+    Clock::time_point next_try;       // not retried before (backing off)
+    Clock::duration backoff{0};
+  };
+
   // Tries the post once; returns the fi return value.
   ssize_t TryPost(const Pending& p);
   void Post(const Pending& p);
@@ -165,11 +197,13 @@ class FabricEndpoint : public EventLoop::Poller {
   // Posts that met -FI_EAGAIN wait here, one queue per destination (receives under
   // FI_ADDR_UNSPEC), so a peer that takes nothing more (a dead or cut-off server) does not hold
   // up posts to the others. Order within a destination is kept; empty queues are erased.
-  std::map<fi_addr_t, std::deque<Pending>> backlog_;
+  std::map<fi_addr_t, Backlog> backlog_;
+  std::chrono::milliseconds give_up_after_{10000};
   // Backlogged posts to a removed address, to complete with an error at the next Poll (not
   // inside RemoveAddress, whose caller may post again before it has the new address).
   std::vector<FabricOp*> cancelled_;
   uint64_t errors_ = 0;
+  uint64_t retries_ = 0;
 };
 
 }  // namespace weft

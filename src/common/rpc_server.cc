@@ -255,6 +255,7 @@ Result<std::unique_ptr<RpcServer>> RpcServer::Start(EventLoop& loop, const Optio
   eo.fabric.net = options.net;
   eo.fabric.host = options.host;
   eo.fabric.port = options.port;
+  eo.fabric.give_up_after = options.send_give_up;
   eo.recv_buffers = options.recv_buffers;
   RpcServer* self = s.get();
   eo.faults = options.faults;
@@ -328,6 +329,7 @@ ServerStats RpcServer::stats() const {
   s.resends_answered_from_record = stats_.from_record;
   s.duplicates_dropped = stats_.duplicates;
   s.send_errors = stats_.send_errors;
+  s.send_retries = endpoint_->fabric().retries();
   s.notifications = stats_.notifications;
   s.checksum_errors = stats_.checksum_errors;
   for (size_t i = 0; i < s.rejected.size(); ++i) s.rejected[i] = stats_.rejected[i];
@@ -610,7 +612,8 @@ void RpcServer::OnSendError(fi_addr_t peer, int err) {
     }
   }
   if (ShouldLog(stats_.send_errors)) {
-    spdlog::warn("rpc server {}: reply to a client failed: {}", nid(), fi_strerror(-err));
+    spdlog::warn("rpc server {}: a reply or notification to a client failed: {}", nid(),
+                 fi_strerror(-err));
   }
 }
 

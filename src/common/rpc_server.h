@@ -12,6 +12,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <list>
 #include <map>
@@ -142,6 +143,7 @@ struct ServerStats {
   uint64_t resends_answered_from_record = 0;
   uint64_t duplicates_dropped = 0;  // resent while the first copy still runs
   uint64_t send_errors = 0;
+  uint64_t send_retries = 0;     // posts tried again after the fabric said -FI_EAGAIN
   uint64_t notifications = 0;    // one-way messages sent (Notify)
   uint64_t checksum_errors = 0;  // request payloads that failed their crc32c (each try)
   std::array<uint64_t, static_cast<size_t>(Reject::kCount)> rejected{};
@@ -165,6 +167,9 @@ class RpcServer {
     // Times a bulk request payload that fails its crc32c is pulled again before the call
     // fails with kRpcBulkChecksum.
     int checksum_retries = 3;
+    // A reply or notification that a client has not taken for this long (it is gone, or
+    // refuses connections) is dropped and the client forgotten (FabricEndpoint::Options).
+    std::chrono::milliseconds send_give_up{10000};
     FaultInjection* faults = nullptr;  // tests only
   };
 

@@ -139,6 +139,33 @@ TEST(RpcTest, NotificationsReachTheCallersHandler) {
   EXPECT_EQ(client.client().stats().notifications, 2u);
 }
 
+// A notification to a client that is gone: the provider refuses the connection and answers
+// each post with -FI_EAGAIN. The server tries less and less often, then drops the message and
+// forgets the client, rather than trying to connect at every turn of its loop for ever.
+TEST(RpcTest, NotificationToAGoneClientIsGivenUp) {
+  TestServer server;
+  server.Start(0, /*send_give_up=*/1500ms);
+  {
+    TestClient client(server.port());
+    ASSERT_TRUE(client.Run(client.stub().Echo(EchoRequest())).ok());
+  }  // the client's endpoint is closed: its address now refuses connections
+  uint64_t retries_before = server.stats().send_retries;
+  ASSERT_TRUE(server.NotifyLastCaller(7, "to nobody").ok());
+  std::this_thread::sleep_for(1000ms);
+  // Without backing off, a loop retries every poll: thousands of connects a second.
+  uint64_t retries = server.stats().send_retries - retries_before;
+  EXPECT_GE(retries, 1u);
+  EXPECT_LE(retries, 60u);
+  EXPECT_EQ(server.stats().send_errors, 0u);  // not given up yet
+  for (int i = 0; i < 300 && server.stats().send_errors == 0; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(server.stats().send_errors, 1u);
+  // The server serves on: a new client is answered at once.
+  TestClient again(server.port());
+  EXPECT_TRUE(again.Run(again.stub().Echo(EchoRequest())).ok());
+}
+
 // 4 client threads x 2,500 calls in flight at once; every reply carries its request's value.
 TEST(RpcTest, TenThousandConcurrentCallsAllMatched) {
   TestServer server;

@@ -90,10 +90,11 @@ class TestServer {
   TestServer() : handler_(thread_.loop()) {}
   ~TestServer() { Stop(); }
 
-  void Start(uint16_t port = 0) {
-    RunOn(thread_.loop(), [this, port]() -> Task<void> {
+  void Start(uint16_t port = 0, std::chrono::milliseconds send_give_up = std::chrono::seconds(10)) {
+    RunOn(thread_.loop(), [this, port, send_give_up]() -> Task<void> {
       rpc::RpcServer::Options o;
       o.port = port;
+      o.send_give_up = send_give_up;
       auto s = rpc::RpcServer::Start(thread_.loop(), o);
       EXPECT_TRUE(s.ok()) << s.status().ToString();
       if (!s.ok()) co_return;
@@ -110,7 +111,10 @@ class TestServer {
     }());
   }
   uint16_t port() { return server_->port(); }
-  rpc::ServerStats stats() { return server_->stats(); }
+  rpc::ServerStats stats() {
+    return RunOn(thread_.loop(),
+                 [this]() -> Task<rpc::ServerStats> { co_return server_->stats(); }());
+  }
   // Sends the last Echo's caller a notification (on the server's loop).
   Status NotifyLastCaller(uint16_t method, const std::string& body, uint64_t client_id = 0) {
     return RunOn(thread_.loop(), [&]() -> Task<Status> {
