@@ -294,6 +294,17 @@ void RpcServer::InitMetrics() {
            .Counter("weft_rpc_server_checksum_errors_total",
                     "Request payloads (inline or bulk) that failed their crc32c, each try")
            .With({});
+  send_error_metric_ =
+      &metrics()
+           .Counter("weft_rpc_server_send_errors_total",
+                    "Replies and notifications an RPC server could not deliver (the client was "
+                    "gone, or refused connections for send_give_up); the client is forgotten")
+           .With({});
+  from_record_metric_ =
+      &metrics()
+           .Counter("weft_rpc_server_resends_answered_total",
+                    "Resent requests answered from the reply record, not run again")
+           .With({});
   peers_metric_ = metrics().GaugeCallback(
       "weft_rpc_connected_peers", "Clients an RPC server has heard from",
       {{"server", std::to_string(port_)}}, [this] { return double(peer_count_.load()); });
@@ -456,6 +467,7 @@ bool RpcServer::AnswerFromRecord(const MethodEntry& m, const Header& h, fi_addr_
   std::optional<RecordedReply> rec = reply_store_->Lookup(h.client_id, h.request_id);
   if (!rec) return false;
   ++stats_.from_record;
+  from_record_metric_->Increment();
   Header reply{};
   reply.flags = kFlagReply;
   reply.service = h.service;
@@ -604,6 +616,7 @@ Status RpcServer::Notify(std::string_view address, uint64_t client_id, uint16_t 
 
 void RpcServer::OnSendError(fi_addr_t peer, int err) {
   ++stats_.send_errors;
+  send_error_metric_->Increment();
   // Forget the peer: its next request re-inserts the address and connects afresh.
   for (auto it = peers_.begin(); it != peers_.end(); ++it) {
     if (it->second.addr == peer) {

@@ -247,6 +247,8 @@ class RpcServer {
   AtomicStats stats_;
   std::array<Counter*, static_cast<size_t>(Reject::kCount)> rejected_metric_{};
   Counter* checksum_metric_ = nullptr;
+  Counter* send_error_metric_ = nullptr;
+  Counter* from_record_metric_ = nullptr;
   GaugeCallbackHandle peers_metric_;
   std::atomic<size_t> peer_count_{0};
 };
