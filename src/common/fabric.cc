@@ -273,7 +273,7 @@ void FabricEndpoint::Post(const Pending& p) {
 }
 
 // A destination that takes nothing is tried at every poll for kBackoffAfter (a full queue
-// drains that fast), then after pauses that double up to kMaxBackoff, and given up after
+// drains sooner), then after pauses that double up to kMaxBackoff, and given up after
 // give_up_after_. Receives (FI_ADDR_UNSPEC) wait for their own completions, and are never given
 // up on. Failed posts complete after the walk: a completion may post again or remove an
 // address, and so change the backlog.
