@@ -278,6 +278,7 @@ void FabricEndpoint::Post(const Pending& p) {
 // up on. Failed posts complete after the walk: a completion may post again or remove an
 // address, and so change the backlog.
 void FabricEndpoint::RetryBacklog() {
+  if (backlog_.empty()) return;  // every poll comes here: no clock read when nothing waits
   std::vector<std::pair<FabricOp*, int>> failed;
   Clock::time_point now = Clock::now();
   for (auto it = backlog_.begin(); it != backlog_.end();) {
