@@ -318,6 +318,12 @@ void FabricEndpoint::RetryBacklog() {
   }
 }
 
+FabricEndpoint::Waiting FabricEndpoint::WaitingFor(fi_addr_t dest) const {
+  auto it = backlog_.find(dest);
+  if (it == backlog_.end()) return {};
+  return {it->second.queue.size(), Clock::now() - it->second.stuck_since};
+}
+
 void FabricEndpoint::PostRecv(FabricOp* op, void* buf, size_t len, void* desc) {
   Post({Kind::kRecv, op, FI_ADDR_UNSPEC, buf, len, desc, 0, 0});
 }

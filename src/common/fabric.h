@@ -149,6 +149,15 @@ class FabricEndpoint : public EventLoop::Poller {
   // backing off, else within a millisecond.
   std::optional<std::chrono::steady_clock::time_point> PollBy() const override;
 
+  // The posts to `dest` waiting in the backlog, and how long it has taken none of them (zero
+  // when none wait): for a sender of one-way messages, which drops them rather than pile them
+  // up behind a peer that is gone.
+  struct Waiting {
+    size_t posts = 0;
+    std::chrono::steady_clock::duration stuck_for{0};
+  };
+  Waiting WaitingFor(fi_addr_t dest) const;
+
   // Counters, for metrics and tests.
   uint64_t errors() const { return errors_; }
   // Posts tried again from the backlog (each may cost the provider a connect attempt).

@@ -300,6 +300,12 @@ void RpcServer::InitMetrics() {
                     "Replies and notifications an RPC server could not deliver (the client was "
                     "gone, or refused connections for send_give_up); the client is forgotten")
            .With({});
+  notify_dropped_metric_ =
+      &metrics()
+           .Counter("weft_rpc_server_notifications_dropped_total",
+                    "One-way messages not sent because the client was not taking messages "
+                    "(too many waiting for it, or none taken for 50 ms)")
+           .With({});
   from_record_metric_ =
       &metrics()
            .Counter("weft_rpc_server_resends_answered_total",
@@ -342,6 +348,7 @@ ServerStats RpcServer::stats() const {
   s.send_errors = stats_.send_errors;
   s.send_retries = endpoint_->fabric().retries();
   s.notifications = stats_.notifications;
+  s.notifications_dropped = stats_.notifications_dropped;
   s.checksum_errors = stats_.checksum_errors;
   for (size_t i = 0; i < s.rejected.size(); ++i) s.rejected[i] = stats_.rejected[i];
   return s;
@@ -602,6 +609,16 @@ Status RpcServer::Notify(std::string_view address, uint64_t client_id, uint16_t 
                                                 " bytes exceeds the limit");
   }
   WEFT_ASSIGN_OR_RETURN(const PeerEntry* peer, ResolvePeer(address));
+  FabricEndpoint::Waiting waiting = endpoint_->fabric().WaitingFor(peer->addr);
+  if (waiting.posts >= kMaxNotifyWaiting || waiting.stuck_for >= FabricEndpoint::kBackoffAfter) {
+    ++stats_.notifications_dropped;
+    notify_dropped_metric_->Increment();
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(waiting.stuck_for).count();
+    return Status(StatusCode::kUnavailable, "client " + *peer->nid + " is not taking messages (" +
+                                                std::to_string(waiting.posts) +
+                                                " waiting, none taken for " + std::to_string(ms) +
+                                                " ms); notification dropped");
+  }
   Header h{};
   h.flags = kFlagReply | kFlagNotify;
   h.service = service;

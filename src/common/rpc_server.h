@@ -145,6 +145,7 @@ struct ServerStats {
   uint64_t send_errors = 0;
   uint64_t send_retries = 0;     // posts tried again after the fabric said -FI_EAGAIN
   uint64_t notifications = 0;    // one-way messages sent (Notify)
+  uint64_t notifications_dropped = 0;  // not sent: the client was not taking messages
   uint64_t checksum_errors = 0;  // request payloads that failed their crc32c (each try)
   std::array<uint64_t, static_cast<size_t>(Reject::kCount)> rejected{};
   uint64_t rejected_total() const;
@@ -183,8 +184,14 @@ class RpcServer {
   uint16_t port() const { return port_; }
   std::string nid() const;
   // Sends client `client_id`, at fabric address `address` (ServerCall::peer_address() of one
-  // of its calls), a one-way message (docs/rpc.md, "Notifications"). Fails only when the
-  // address cannot be resolved; a send that fails later is counted (send_errors) and logged.
+  // of its calls), a one-way message (docs/rpc.md, "Notifications"). Fails when the address
+  // cannot be resolved, and drops the message (kUnavailable, counted) when the client is not
+  // taking messages: kMaxNotifyWaiting posts already wait for it, or it has taken none for
+  // FabricEndpoint::kBackoffAfter. Each waiting message holds a send buffer until the client
+  // takes it or is given up on; a burst of them to clients that are gone (a restarted MDS
+  // tells each client it knew of every removal) would otherwise hold thousands. A send that
+  // fails later is counted (send_errors) and logged.
+  static constexpr size_t kMaxNotifyWaiting = 16;
   Status Notify(std::string_view address, uint64_t client_id, uint16_t service, uint16_t method,
                 std::string_view body);
   // Stops taking requests, then waits for the handlers that are running.
@@ -241,13 +248,14 @@ class RpcServer {
 
   struct AtomicStats {
     std::atomic<uint64_t> requests{0}, replies{0}, errors_replied{0}, from_record{0}, duplicates{0},
-        send_errors{0}, notifications{0}, checksum_errors{0};
+        send_errors{0}, notifications{0}, notifications_dropped{0}, checksum_errors{0};
     std::array<std::atomic<uint64_t>, static_cast<size_t>(Reject::kCount)> rejected{};
   };
   AtomicStats stats_;
   std::array<Counter*, static_cast<size_t>(Reject::kCount)> rejected_metric_{};
   Counter* checksum_metric_ = nullptr;
   Counter* send_error_metric_ = nullptr;
+  Counter* notify_dropped_metric_ = nullptr;
   Counter* from_record_metric_ = nullptr;
   GaugeCallbackHandle peers_metric_;
   std::atomic<size_t> peer_count_{0};

@@ -168,6 +168,37 @@ TEST(RpcTest, NotificationToAGoneClientIsGivenUp) {
   EXPECT_TRUE(again.Run(again.stub().Echo(EchoRequest())).ok());
 }
 
+// A burst of notifications to a client that is gone: only the first few wait for it (each
+// holds a send buffer until the give-up), the rest are dropped and counted; the give-up
+// completes the ones that waited.
+TEST(RpcTest, NotificationsToAGoneClientDoNotPileUp) {
+  TestServer server;
+  server.Start(0, /*send_give_up=*/1500ms);
+  {
+    TestClient client(server.port());
+    ASSERT_TRUE(client.Run(client.stub().Echo(EchoRequest())).ok());
+  }
+  constexpr int kBurst = 2000;
+  int sent = 0, dropped = 0;
+  for (int i = 0; i < kBurst; ++i) {
+    Status st = server.NotifyLastCaller(7, "to nobody");
+    if (st.ok()) {
+      ++sent;
+    } else {
+      EXPECT_EQ(st.code(), StatusCode::kUnavailable) << st.ToString();
+      ++dropped;
+    }
+  }
+  EXPECT_LE(sent, static_cast<int>(rpc::RpcServer::kMaxNotifyWaiting));
+  EXPECT_GE(sent, 1);
+  EXPECT_EQ(server.stats().notifications_dropped, static_cast<uint64_t>(dropped));
+  EXPECT_EQ(server.stats().notifications, static_cast<uint64_t>(sent));
+  for (int i = 0; i < 300 && server.stats().send_errors < static_cast<uint64_t>(sent); ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(server.stats().send_errors, static_cast<uint64_t>(sent));
+}
+
 // 4 client threads x 2,500 calls in flight at once; every reply carries its request's value.
 TEST(RpcTest, TenThousandConcurrentCallsAllMatched) {
   TestServer server;

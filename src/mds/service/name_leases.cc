@@ -117,10 +117,13 @@ void NameLeases::NoteRemoved(const std::vector<std::pair<uint64_t, std::string>>
                         : Status(StatusCode::kUnavailable, "no sender yet");
       if (!st.ok()) {
         send_failures_->Increment();
-        spdlog::warn(
-            "mds: telling client {:#x} of {} removed names failed: {}; it may see them "
-            "until its lease runs out",
-            client, end - start, st.ToString());
+        // The first few, then every 1000th: a client that is gone fails every one.
+        if (++failures_ <= 5 || failures_ % 1000 == 0) {
+          spdlog::warn(
+              "mds: telling client {:#x} of {} removed names failed: {}; it may see them "
+              "until its lease runs out ({} such failures so far)",
+              client, end - start, st.ToString(), failures_);
+        }
         continue;
       }
       messages_->Increment();

@@ -99,6 +99,7 @@ class NameLeases {
   Clock::time_point grace_until_{};
   size_t holders_ = 0;
   size_t grants_since_sweep_ = 0;
+  uint64_t failures_ = 0;  // notifications that could not be sent, for the log's pacing
   Counter* grants_ = nullptr;
   Counter* names_sent_ = nullptr;
   Counter* messages_ = nullptr;
