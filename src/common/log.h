@@ -7,6 +7,7 @@
 // other threads log; call it before starting threads. Logging itself is thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -28,5 +29,10 @@ void AddLoggingKeys(ConfigRegistry& registry, LogOptions* options);
 // (local time to the microsecond, level, thread id, program) at `level` and above. An unknown
 // level name is kConfigInvalid naming it, and leaves logging as it was.
 Status InitLogging(std::string_view program, std::string_view level);
+
+// Whether the `count`th occurrence of something that can repeat without end (refused
+// requests from a hostile peer, notifications to a client that is gone) is logged: the first
+// five, then every thousandth, so that it cannot flood the log.
+inline bool ShouldLog(uint64_t count) { return count <= 5 || count % 1000 == 0; }
 
 }  // namespace weft

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "common/blocking_pool.h"
+#include "common/log.h"
 #include "common/rpc_builtin.h"
 #include "rpc.pb.h"
 
@@ -66,10 +67,6 @@ struct PieceCrcJob {
     return SIZE_MAX;
   }
 };
-
-// Logs the first few refusals of each kind, then every 1000th, so a hostile peer cannot
-// flood the log.
-bool ShouldLog(uint64_t count) { return count <= 5 || count % 1000 == 0; }
 
 }  // namespace
 

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <map>
 
+#include "common/log.h"
+
 namespace weft::mds {
 namespace {
 
@@ -117,8 +119,8 @@ void NameLeases::NoteRemoved(const std::vector<std::pair<uint64_t, std::string>>
                         : Status(StatusCode::kUnavailable, "no sender yet");
       if (!st.ok()) {
         send_failures_->Increment();
-        // The first few, then every 1000th: a client that is gone fails every one.
-        if (++failures_ <= 5 || failures_ % 1000 == 0) {
+        // Paced: a client that is gone fails every one.
+        if (ShouldLog(++failures_)) {
           spdlog::warn(
               "mds: telling client {:#x} of {} removed names failed: {}; it may see them "
               "until its lease runs out ({} such failures so far)",
