@@ -324,6 +324,14 @@ FabricEndpoint::Waiting FabricEndpoint::WaitingFor(fi_addr_t dest) const {
   return {it->second.queue.size(), Clock::now() - it->second.stuck_since};
 }
 
+size_t FabricEndpoint::PostsWaiting() const {
+  size_t n = 0;
+  for (const auto& [dest, b] : backlog_) {
+    if (dest != FI_ADDR_UNSPEC) n += b.queue.size();
+  }
+  return n;
+}
+
 void FabricEndpoint::PostRecv(FabricOp* op, void* buf, size_t len, void* desc) {
   Post({Kind::kRecv, op, FI_ADDR_UNSPEC, buf, len, desc, 0, 0});
 }

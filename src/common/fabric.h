@@ -157,6 +157,8 @@ class FabricEndpoint : public EventLoop::Poller {
     std::chrono::steady_clock::duration stuck_for{0};
   };
   Waiting WaitingFor(fi_addr_t dest) const;
+  // The sends, writes and reads waiting in the backlog for any peer.
+  size_t PostsWaiting() const;
 
   // Counters, for metrics and tests.
   uint64_t errors() const { return errors_; }

@@ -344,6 +344,7 @@ ServerStats RpcServer::stats() const {
   s.duplicates_dropped = stats_.duplicates;
   s.send_errors = stats_.send_errors;
   s.send_retries = endpoint_->fabric().retries();
+  s.sends_waiting = endpoint_->fabric().PostsWaiting();
   s.notifications = stats_.notifications;
   s.notifications_dropped = stats_.notifications_dropped;
   s.checksum_errors = stats_.checksum_errors;

@@ -144,6 +144,7 @@ struct ServerStats {
   uint64_t duplicates_dropped = 0;  // resent while the first copy still runs
   uint64_t send_errors = 0;
   uint64_t send_retries = 0;     // posts tried again after the fabric said -FI_EAGAIN
+  uint64_t sends_waiting = 0;    // replies and notifications waiting for a client (now)
   uint64_t notifications = 0;    // one-way messages sent (Notify)
   uint64_t notifications_dropped = 0;  // not sent: the client was not taking messages
   uint64_t checksum_errors = 0;  // request payloads that failed their crc32c (each try)
