@@ -205,6 +205,13 @@ int Run(const Args& a) {
               static_cast<unsigned long long>(ss.checksum_errors),
               static_cast<unsigned long long>(cs.checksum_errors),
               static_cast<unsigned long long>(cs.resends));
+  std::printf(
+      "messages: %llu requests in %llu bundles and alone; %llu replies, %llu bundles "
+      "of them\n",
+      static_cast<unsigned long long>(ss.requests),
+      static_cast<unsigned long long>(ss.bundles_received),
+      static_cast<unsigned long long>(ss.replies),
+      static_cast<unsigned long long>(ss.bundles_sent));
   RunOn(loop, [&]() -> Task<void> {
     stub.reset();
     client.reset();

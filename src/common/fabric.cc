@@ -214,6 +214,9 @@ Result<fi_addr_t> FabricEndpoint::InsertRawAddress(std::string_view raw) {
 }
 
 void FabricEndpoint::RemoveAddress(fi_addr_t addr) {
+  // Sends gathered earlier in this turn go first, to the address they were meant for: the
+  // provider may give its slot to the next address inserted.
+  if (flush_) flush_();
   if (auto it = backlog_.find(addr); it != backlog_.end()) {
     for (const Pending& p : it->second.queue) cancelled_.push_back(p.op);
     backlog_.erase(it);
@@ -351,6 +354,7 @@ void FabricEndpoint::PostWrite(FabricOp* op, fi_addr_t peer, const void* buf, si
 // ---- completions ----
 
 int FabricEndpoint::Poll() {
+  if (flush_) flush_();
   int cancelled = static_cast<int>(cancelled_.size());
   for (FabricOp* op : std::exchange(cancelled_, {})) {
     ++errors_;
@@ -372,6 +376,7 @@ int FabricEndpoint::Poll() {
     auto* op = static_cast<FabricOp*>(entries[i].op_context);
     op->on_complete(op, 0, entries[i].len);
   }
+  if (flush_) flush_();
   if (!backlog_.empty()) RetryBacklog();
   return static_cast<int>(n);
 }
@@ -405,6 +410,7 @@ bool FabricEndpoint::TryWait() {
   // Posts waiting in the backlog do not stop the loop from blocking: PollBy() keeps the block
   // short, so they are retried within a millisecond (or their backoff) without spinning on a
   // dead peer.
+  if (flush_) flush_();
   if (wait_fd_ < 0) return false;
   fid_t fids[1] = {&cq_->fid};
   return fi_trywait(fabric_, fids, 1) == FI_SUCCESS;

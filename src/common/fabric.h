@@ -26,6 +26,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -160,6 +161,11 @@ class FabricEndpoint : public EventLoop::Poller {
   // The sends, writes and reads waiting in the backlog for any peer.
   size_t PostsWaiting() const;
 
+  // Called at every Poll, before and after reading completions, before the loop blocks and
+  // before an address is removed: the MessageEndpoint above posts the sends it gathered in the
+  // loop's turn.
+  void SetFlushHook(std::function<void()> hook) { flush_ = std::move(hook); }
+
   // Counters, for metrics and tests.
   uint64_t errors() const { return errors_; }
   // Posts tried again from the backlog (each may cost the provider a connect attempt).
@@ -215,6 +221,7 @@ class FabricEndpoint : public EventLoop::Poller {
   // Backlogged posts to a removed address, to complete with an error at the next Poll (not
   // inside RemoveAddress, whose caller may post again before it has the new address).
   std::vector<FabricOp*> cancelled_;
+  std::function<void()> flush_;
   uint64_t errors_ = 0;
   uint64_t retries_ = 0;
 };

@@ -57,7 +57,8 @@ Result<std::unique_ptr<RpcClient>> RpcClient::Open(EventLoop& loop, const Option
   eo.register_with_uring = false;
   RpcClient* self = c.get();
   auto ep = MessageEndpoint::Open(
-      loop, eo, [self](MessageBuffer* b, size_t len) { self->OnMessage(b, len); },
+      loop, eo,
+      [self](MessageBuffer* b, const char* data, size_t len) { self->OnMessage(b, data, len); },
       [self](fi_addr_t, uint64_t cookie, int err) { self->OnSendError(cookie, err); }, nullptr);
   if (!ep.ok()) return ep.status().WithContext("opening RPC client endpoint");
   c->endpoint_ = std::move(ep).value();
@@ -285,6 +286,13 @@ void RpcClient::Wake(Pending* p, int event) {
   if (p->waiter) loop_.Resume(std::exchange(p->waiter, {}));
 }
 
+ClientStats RpcClient::stats() const {
+  ClientStats s = stats_;
+  s.bundles_sent = endpoint_->bundles_sent();
+  s.bundles_received = endpoint_->bundles_received();
+  return s;
+}
+
 void RpcClient::OnSendError(uint64_t request_id, int err) {
   auto it = pending_.find(request_id);
   if (it == pending_.end()) return;
@@ -292,9 +300,9 @@ void RpcClient::OnSendError(uint64_t request_id, int err) {
   Wake(it->second, kSendFailed);
 }
 
-void RpcClient::OnMessage(MessageBuffer* buf, size_t len) {
+void RpcClient::OnMessage(MessageBuffer* buf, const char* data, size_t len) {
   MessageView view;
-  Reject why = ParseMessage(buf->data, len, &view);
+  Reject why = ParseMessage(data, len, &view);
   if (why == Reject::kNone && (view.header.flags & kFlagNotify)) {
     if (notify_ && view.header.client_id == client_id_) {
       ++stats_.notifications;

@@ -55,6 +55,8 @@ struct ClientStats {
   uint64_t notifications = 0;  // one-way messages from servers handed to the notify handler
   uint64_t checksum_errors = 0;  // reply payloads that failed their crc32c
   uint64_t checksum_resends = 0;  // requests sent again because of a checksum failure
+  uint64_t bundles_sent = 0;      // sends that carried several requests (rpc_wire.h)
+  uint64_t bundles_received = 0;  // receives that carried several replies
 };
 
 class RpcClient {
@@ -96,7 +98,7 @@ class RpcClient {
   // Resolves a server address (with its port) and returns a handle for calls.
   Result<PeerId> AddPeer(const Nid& nid);
   uint64_t client_id() const { return client_id_; }
-  ClientStats stats() const { return stats_; }
+  ClientStats stats() const;
   size_t pending_calls() const { return pending_.size(); }
 
   // Sends one request and returns the reply body, or the error the server or the transport
@@ -127,7 +129,7 @@ class RpcClient {
   struct Pending;
 
   RpcClient(EventLoop& loop, const Options& options);
-  void OnMessage(MessageBuffer* buf, size_t len);
+  void OnMessage(MessageBuffer* buf, const char* data, size_t len);
   void OnSendError(uint64_t request_id, int err);
   void Wake(Pending* p, int event);
   void Reconnect(PeerId id, uint64_t seen_generation);

@@ -115,6 +115,10 @@ struct MessageBuffer {
   fi_addr_t peer = FI_ADDR_UNSPEC;  // sends: the destination
   uint64_t cookie = 0;              // sends: handed back on error
   bool is_recv = false;
+  // Received: the messages in it not yet released (a bundle holds several). Sent as a
+  // bundle: the cookies of the messages in it, each handed back if the send fails.
+  uint32_t refs = 0;
+  std::vector<uint64_t> bundled_cookies;
 };
 
 // A registered buffer for bulk data, from the endpoint's pool; returns itself on destruction.
@@ -154,8 +158,10 @@ class MessageEndpoint {
     bool register_with_uring = true;
     FaultInjection* faults = nullptr;     // tests only
   };
-  // Called for each received message; the receiver owns `buf` until it calls Release(buf).
-  using OnMessage = std::function<void(MessageBuffer* buf, size_t len)>;
+  // Called for each received message, `len` bytes at `data` inside `buf`; the receiver owns
+  // the message until it calls Release(buf) (once per message: a bundle's messages share one
+  // buffer).
+  using OnMessage = std::function<void(MessageBuffer* buf, const char* data, size_t len)>;
   // Called when a send fails (after the fabric's own retries).
   using OnSendError = std::function<void(fi_addr_t peer, uint64_t cookie, int err)>;
   // Called when a receive completes with an error (for instance a message larger than the
@@ -174,11 +180,23 @@ class MessageEndpoint {
   // A send buffer from the pool; fill data[0..len) and pass it to Send, which returns it.
   // A message may also start further in (`start`, inside the buffer): a reply whose payload
   // was placed first, on a page boundary, and its header and body right before it.
+  //
+  // Sends go out when the loop next polls the fabric (within the same turn of the loop), in
+  // order per peer; small ones to the same peer travel together as one bundle (rpc_wire.h):
+  // at 32 calls in flight, one sendmsg and one receive carry many replies instead of one each.
+  // A request with an inline payload (a write's data, which the server may write to disk with
+  // O_DIRECT where it lies) always travels alone, to keep its page alignment.
   MessageBuffer* AllocSend();
   void Send(MessageBuffer* buf, fi_addr_t peer, size_t len, uint64_t cookie,
             const char* start = nullptr);
-  // Gives back a buffer handed to OnMessage, once the message in it is no longer needed.
+  // Gives back a buffer handed to OnMessage, once the message in it is no longer needed, or a
+  // send buffer that was not sent.
   void Release(MessageBuffer* buf);
+
+  // Counters, for tests and benchmarks.
+  uint64_t bundles_sent() const { return bundles_sent_; }
+  uint64_t bundled_messages_sent() const { return bundled_messages_sent_; }
+  uint64_t bundles_received() const { return bundles_received_; }
 
   // Pulls (fi_read) or pushes (fi_write) `len` bytes between local registered memory and a
   // peer's registered buffer, in chunks the provider accepts, all in flight at once.
@@ -212,10 +230,27 @@ class MessageEndpoint {
     FixedBuffer fixed;
   };
 
+  // A message waiting for the next flush.
+  struct Outgoing {
+    MessageBuffer* buf;
+    fi_addr_t peer;
+    const char* start;
+    size_t len;
+    uint64_t cookie;
+  };
+
   explicit MessageEndpoint(EventLoop& loop) : loop_(loop) {}
   Status AddSlab(size_t count);
   void Repost(MessageBuffer* buf);
-  void MaybeFlipInline(MessageBuffer* buf, size_t len);
+  void MaybeFlipInline(char* data, size_t len);
+  // Posts what Send queued (FabricEndpoint's flush hook).
+  void FlushSends();
+  // Whether a message may travel in a bundle.
+  static bool Bundleable(const char* start, size_t len);
+  // Copies runs of bundleable messages to `peer` into bundles; posts them and the rest.
+  void PostToPeer(fi_addr_t peer, std::vector<Outgoing>& out);
+  void PostOne(const Outgoing& o);
+  void Deliver(MessageBuffer* buf, size_t len);
   static void OnComplete(FabricOp* op, int err, size_t len);
   void ReleaseBulk(size_t size_class, char* data);
   // Registers memory with the loop's ring; an empty FixedBuffer (logged once) if it cannot.
@@ -226,6 +261,14 @@ class MessageEndpoint {
   std::unique_ptr<FabricEndpoint> fabric_;
   std::vector<std::unique_ptr<Slab>> slabs_;
   std::vector<MessageBuffer*> free_sends_;
+  std::vector<Outgoing> outgoing_;       // queued by Send, in order
+  std::vector<Outgoing> flushing_;       // the batch being flushed; keeps its capacity
+  std::vector<Outgoing> to_peer_;        // one peer's part of it
+  std::vector<std::string_view> split_;  // a received bundle's messages
+  bool flushing_now_ = false;
+  uint64_t bundles_sent_ = 0;
+  uint64_t bundled_messages_sent_ = 0;
+  uint64_t bundles_received_ = 0;
   OnMessage on_message_;
   OnSendError on_send_error_;
   OnRecvError on_recv_error_;

@@ -257,7 +257,8 @@ Result<std::unique_ptr<RpcServer>> RpcServer::Start(EventLoop& loop, const Optio
   RpcServer* self = s.get();
   eo.faults = options.faults;
   auto ep = MessageEndpoint::Open(
-      loop, eo, [self](MessageBuffer* b, size_t len) { self->OnMessage(b, len); },
+      loop, eo,
+      [self](MessageBuffer* b, const char* data, size_t len) { self->OnMessage(b, data, len); },
       [self](fi_addr_t peer, uint64_t, int err) { self->OnSendError(peer, err); },
       [self](int err) {
         if (err == -FI_ETRUNC || err == -FI_EMSGSIZE) self->Refuse(Reject::kOversized, nullptr, 0);
@@ -348,6 +349,8 @@ ServerStats RpcServer::stats() const {
   s.notifications = stats_.notifications;
   s.notifications_dropped = stats_.notifications_dropped;
   s.checksum_errors = stats_.checksum_errors;
+  s.bundles_sent = endpoint_->bundles_sent();
+  s.bundles_received = endpoint_->bundles_received();
   for (size_t i = 0; i < s.rejected.size(); ++i) s.rejected[i] = stats_.rejected[i];
   return s;
 }
@@ -427,9 +430,9 @@ const MethodEntry* RpcServer::FindMethod(const Header& h, rpc::Reject* why) cons
   return &m->second;
 }
 
-void RpcServer::OnMessage(MessageBuffer* buf, size_t len) {
+void RpcServer::OnMessage(MessageBuffer* buf, const char* data, size_t len) {
   MessageView view;
-  rpc::Reject why = ParseMessage(buf->data, len, &view);
+  rpc::Reject why = ParseMessage(data, len, &view);
   if (why == Reject::kNone && ((view.header.flags & kFlagReply) || view.address.empty())) {
     why = Reject::kBadFlags;
   }

@@ -148,6 +148,8 @@ struct ServerStats {
   uint64_t notifications = 0;    // one-way messages sent (Notify)
   uint64_t notifications_dropped = 0;  // not sent: the client was not taking messages
   uint64_t checksum_errors = 0;  // request payloads that failed their crc32c (each try)
+  uint64_t bundles_sent = 0;     // sends that carried several replies (rpc_wire.h)
+  uint64_t bundles_received = 0;  // receives that carried several requests
   std::array<uint64_t, static_cast<size_t>(Reject::kCount)> rejected{};
   uint64_t rejected_total() const;
 };
@@ -217,7 +219,7 @@ class RpcServer {
   RpcServer(EventLoop& loop, const Options& options);
   MetricsRegistry& metrics() const;
   void InitMetrics();
-  void OnMessage(MessageBuffer* buf, size_t len);
+  void OnMessage(MessageBuffer* buf, const char* data, size_t len);
   void Refuse(rpc::Reject why, const MessageView* view, fi_addr_t peer);
   Result<const PeerEntry*> ResolvePeer(std::string_view address);
   void ForgetPeer(PeerMap::iterator it);

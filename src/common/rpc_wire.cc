@@ -53,6 +53,26 @@ uint32_t PieceCrcAt(std::string_view crcs, size_t i) {
   return crc;
 }
 
+bool SplitBundle(const char* data, size_t len, std::vector<std::string_view>* out) {
+  out->clear();
+  Header h;
+  if (len < sizeof(Header)) return false;
+  std::memcpy(&h, data, sizeof(Header));
+  if (h.magic != kMagic || h.version != kVersion || h.flags != kFlagBundle) return false;
+  if (h.payload_len != len - sizeof(Header)) return false;
+  for (size_t off = sizeof(Header); off < len;) {
+    uint32_t n;
+    if (len - off < kBundleEntryHeader) break;
+    std::memcpy(&n, data + off, sizeof(n));
+    if (n == 0 || BundleEntrySize(n) > len - off) break;
+    out->emplace_back(data + off + kBundleEntryHeader, n);
+    off += BundleEntrySize(n);
+    if (off == len) return true;
+  }
+  out->clear();
+  return false;
+}
+
 Reject ParseMessage(const void* data, size_t len, MessageView* view) {
   if (len < sizeof(Header)) return Reject::kTruncated;
   Header& h = view->header;

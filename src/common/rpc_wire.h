@@ -10,6 +10,11 @@
 // it starts on a 4 KiB boundary of the receive buffer (message buffers are page aligned): the
 // receiver can then read or write it with O_DIRECT where it lies.
 //
+// Bundles: the messages a loop sends to one peer in one turn may travel as one fabric message
+// (one sendmsg and one receive instead of one each): a Header with only magic, version,
+// kFlagBundle and payload_len (the bytes after the header) set, then per message a uint32 length
+// (little endian), 4 zero bytes, the message, and zero padding to 8 bytes.
+//
 // Integrity: with kFlagCrc, payload_crc is the crc32c of the message's payload, inline or bulk
 // (the bytes the bulk transfer moves). A request with kFlagCrc also asks for the reply's payload
 // to be checksummed. The receiver checks it (RequestPayload on the server, CallRaw on the client).
@@ -25,13 +30,14 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 
 namespace weft::rpc {
 
 constexpr uint32_t kMagic = 0x54464557;  // "WEFT"
-constexpr uint16_t kVersion = 2;  // 2: piece crcs of bulk request payloads
+constexpr uint16_t kVersion = 3;         // 2: piece crcs of bulk request payloads; 3: bundles
 constexpr size_t kMaxAddressLen = 128;
 constexpr size_t kMaxBodyLen = 64 * 1024;
 constexpr size_t kPayloadAlign = 4096;
@@ -54,6 +60,9 @@ enum Flags : uint16_t {
   // or payload. Only with kFlagReply (it travels as replies do: to a client's endpoint).
   kFlagNotify = 1 << 5,
   kFlagKnownFlags = (1 << 6) - 1,
+  // Not a message but several, to one peer, sent as one (see "Bundles" below). Only the
+  // MessageEndpoint sees it: ParseMessage refuses it as kBadFlags.
+  kFlagBundle = 1 << 15,
 };
 
 #pragma pack(push, 1)
@@ -104,6 +113,16 @@ struct MessageView {
   std::string_view payload;
   size_t payload_offset = 0;  // of the payload from the message's first byte
 };
+
+// Bundles (kFlagBundle): the per-message framing and the padding after each message.
+constexpr size_t kBundleEntryHeader = 8;
+constexpr size_t BundleEntrySize(size_t message_len) {
+  return kBundleEntryHeader + (message_len + 7) / 8 * 8;
+}
+// If `data` holds a well-formed bundle of `len` bytes, the messages in it (views into `data`),
+// in order, and true; false if it is not a bundle or is malformed (a message's length out of
+// bounds, an empty bundle), in which case `out` is left empty.
+bool SplitBundle(const char* data, size_t len, std::vector<std::string_view>* out);
 
 // Checks magic, version, flags and every length against `len` received bytes.
 // Fills `view` and returns kNone, or returns why the message is refused.

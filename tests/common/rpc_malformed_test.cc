@@ -2,7 +2,13 @@
 // sender can be named, and the server goes on answering good clients.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <string_view>
+#include <vector>
 
 #include "common/fabric.h"
 #include "common/rpc_wire.h"
@@ -50,6 +56,25 @@ class RawSender {
     rpc::WriteMessage(h, ep_->local_name(), body, {}, msg.data());
     return msg;
   }
+  // Messages framed as one bundle; `lie` is added to the first one's declared length.
+  static std::string Bundle(const std::vector<std::string>& messages, int32_t lie = 0) {
+    std::string out(sizeof(rpc::Header), '\0');
+    for (size_t i = 0; i < messages.size(); ++i) {
+      const std::string& m = messages[i];
+      auto n = static_cast<uint32_t>(static_cast<int64_t>(m.size()) + (i == 0 ? lie : 0));
+      std::string entry(rpc::BundleEntrySize(m.size()), '\0');
+      std::memcpy(entry.data(), &n, sizeof(n));
+      std::memcpy(entry.data() + rpc::kBundleEntryHeader, m.data(), m.size());
+      out += entry;
+    }
+    rpc::Header h{};
+    h.magic = rpc::kMagic;
+    h.version = rpc::kVersion;
+    h.flags = rpc::kFlagBundle;
+    h.payload_len = static_cast<uint32_t>(out.size() - sizeof(rpc::Header));
+    std::memcpy(out.data(), &h, sizeof(h));
+    return out;
+  }
   void Send(std::string bytes) {
     RunOn(thread_.loop(), [&]() -> Task<void> {
       struct SendOp {
@@ -66,9 +91,13 @@ class RawSender {
   // The status of the next reply, or nullopt if none comes within `wait`.
   std::optional<int32_t> NextReplyStatus(std::chrono::milliseconds wait) {
     for (auto end = Clock::now() + wait; Clock::now() < end;) {
-      if (replies_.load() > taken_) {
-        ++taken_;
-        return last_status_.load();
+      {
+        std::lock_guard lock(mu_);
+        if (!statuses_.empty()) {
+          int32_t st = statuses_.front();
+          statuses_.pop_front();
+          return st;
+        }
       }
       std::this_thread::sleep_for(5ms);
     }
@@ -82,11 +111,16 @@ class RawSender {
   };
   static void OnRecv(FabricOp* op, int err, size_t len) {
     RawSender* self = reinterpret_cast<Recv*>(op)->self;
-    if (err == 0 && len >= sizeof(rpc::Header)) {
+    std::vector<std::string_view> parts;
+    if (err == 0 && !rpc::SplitBundle(self->recv_buf_.data(), len, &parts)) {
+      parts.emplace_back(self->recv_buf_.data(), len);
+    }
+    for (std::string_view m : parts) {
+      if (m.size() < sizeof(rpc::Header)) continue;
       rpc::Header h;
-      std::memcpy(&h, self->recv_buf_.data(), sizeof(h));
-      self->last_status_ = h.status;
-      ++self->replies_;
+      std::memcpy(&h, m.data(), sizeof(h));
+      std::lock_guard lock(self->mu_);
+      self->statuses_.push_back(h.status);
     }
     if (err != -FI_ECANCELED) {
       self->ep_->PostRecv(op, self->recv_buf_.data(), self->recv_buf_.size(), nullptr);
@@ -99,9 +133,8 @@ class RawSender {
   Recv recv_{};
   std::vector<char> recv_buf_;
   uint64_t next_id_ = 0;
-  std::atomic<int> replies_{0};
-  int taken_ = 0;
-  std::atomic<int32_t> last_status_{0};
+  std::mutex mu_;
+  std::deque<int32_t> statuses_;  // of the replies not yet taken, in order
 };
 
 class RpcMalformedTest : public ::testing::Test {
@@ -206,6 +239,45 @@ TEST_F(RpcMalformedTest, OversizedMessageIsDropped) {
   m.resize(rpc::kMessageBufferSize + 4096, 'z');
   raw_->Send(m);
   ExpectRejected(rpc::Reject::kOversized);
+  ExpectServerStillAnswers();
+}
+
+// A bundle's messages are each served or refused on their own.
+TEST_F(RpcMalformedTest, EachMessageOfABundleIsServedOrRefusedOnItsOwn) {
+  std::string bad = raw_->Request(TestService::kId, 1, "");
+  bad[0] ^= 0x5a;
+  raw_->Send(
+      RawSender::Bundle({raw_->Request(TestService::kId, 1, ""), bad, raw_->Request(999, 1, ""),
+                         raw_->Request(TestService::kId, 1, "")}));
+  std::vector<int32_t> statuses;
+  for (int i = 0; i < 3; ++i) {
+    std::optional<int32_t> st = raw_->NextReplyStatus(2s);
+    ASSERT_TRUE(st.has_value()) << "reply " << i;
+    statuses.push_back(*st);
+  }
+  std::sort(statuses.begin(), statuses.end());
+  EXPECT_EQ(statuses,
+            (std::vector<int32_t>{0, 0, static_cast<int32_t>(StatusCode::kRpcUnknownService)}));
+  EXPECT_EQ(Rejected(rpc::Reject::kBadMagic), 1u);
+  EXPECT_EQ(server_.stats().bundles_received, 1u);
+  ExpectServerStillAnswers();
+}
+
+// A bundle whose framing lies, an empty one, and one inside another are refused whole; nothing
+// in them is served.
+TEST_F(RpcMalformedTest, MalformedBundlesAreRefused) {
+  std::string good = raw_->Request(TestService::kId, 1, "");
+  raw_->Send(RawSender::Bundle({good, good}, /*lie=*/100000));
+  ExpectRejected(rpc::Reject::kBadFlags);
+  raw_->Send(RawSender::Bundle({good, good}, /*lie=*/-static_cast<int32_t>(good.size())));
+  raw_->Send(RawSender::Bundle({}));
+  raw_->Send(RawSender::Bundle({RawSender::Bundle({good, good})}));
+  for (int i = 0; i < 100 && Rejected(rpc::Reject::kBadFlags) < 4; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(Rejected(rpc::Reject::kBadFlags), 4u);
+  EXPECT_EQ(raw_->NextReplyStatus(100ms), std::nullopt);
+  EXPECT_EQ(server_.stats().requests, 0u);
   ExpectServerStillAnswers();
 }
 
