@@ -220,6 +220,7 @@ void FabricEndpoint::RemoveAddress(fi_addr_t addr) {
   if (auto it = backlog_.find(addr); it != backlog_.end()) {
     for (const Pending& p : it->second.queue) cancelled_.push_back(p.op);
     backlog_.erase(it);
+    CountWaiting();
   }
   int ret = fi_av_remove(av_, &addr, 1, 0);
   if (ret != 0) spdlog::warn("fi_av_remove: {}", fi_strerror(-ret));
@@ -260,6 +261,7 @@ void FabricEndpoint::Post(const Pending& p) {
   auto waiting = backlog_.find(p.peer);
   if (waiting != backlog_.end()) {  // keep posts in order behind those already waiting
     waiting->second.queue.push_back(p);
+    CountWaiting();
     return;
   }
   ssize_t ret = TryPost(p);
@@ -267,6 +269,7 @@ void FabricEndpoint::Post(const Pending& p) {
     Backlog& b = backlog_[p.peer];
     b.queue.push_back(p);
     b.stuck_since = b.next_try = Clock::now();
+    CountWaiting();
   } else if (ret != 0) {
     ++errors_;
     static constexpr const char* kNames[] = {"fi_recv", "fi_send", "fi_read", "fi_write"};
@@ -315,6 +318,7 @@ void FabricEndpoint::RetryBacklog() {
     }
     it = b.queue.empty() ? backlog_.erase(it) : std::next(it);
   }
+  CountWaiting();
   for (auto [op, err] : failed) {
     ++errors_;
     op->on_complete(op, err, 0);
@@ -327,12 +331,14 @@ FabricEndpoint::Waiting FabricEndpoint::WaitingFor(fi_addr_t dest) const {
   return {it->second.queue.size(), Clock::now() - it->second.stuck_since};
 }
 
-size_t FabricEndpoint::PostsWaiting() const {
+// Only where the backlog changed, which it rarely does: posts wait only for a full or
+// unreachable peer.
+void FabricEndpoint::CountWaiting() {
   size_t n = 0;
   for (const auto& [dest, b] : backlog_) {
     if (dest != FI_ADDR_UNSPEC) n += b.queue.size();
   }
-  return n;
+  posts_waiting_.store(n, std::memory_order_relaxed);
 }
 
 void FabricEndpoint::PostRecv(FabricOp* op, void* buf, size_t len, void* desc) {

@@ -22,6 +22,7 @@
 
 #include <rdma/fabric.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -158,18 +159,18 @@ class FabricEndpoint : public EventLoop::Poller {
     std::chrono::steady_clock::duration stuck_for{0};
   };
   Waiting WaitingFor(fi_addr_t dest) const;
-  // The sends, writes and reads waiting in the backlog for any peer.
-  size_t PostsWaiting() const;
+  // The sends, writes and reads waiting in the backlog for any peer. Any thread.
+  size_t PostsWaiting() const { return posts_waiting_.load(std::memory_order_relaxed); }
 
   // Called at every Poll, before and after reading completions, before the loop blocks and
   // before an address is removed: the MessageEndpoint above posts the sends it gathered in the
   // loop's turn.
   void SetFlushHook(std::function<void()> hook) { flush_ = std::move(hook); }
 
-  // Counters, for metrics and tests.
-  uint64_t errors() const { return errors_; }
+  // Counters, for metrics and tests. Any thread.
+  uint64_t errors() const { return errors_.load(std::memory_order_relaxed); }
   // Posts tried again from the backlog (each may cost the provider a connect attempt).
-  uint64_t retries() const { return retries_; }
+  uint64_t retries() const { return retries_.load(std::memory_order_relaxed); }
 
  private:
   enum class Kind { kRecv, kSend, kRead, kWrite };
@@ -222,8 +223,11 @@ class FabricEndpoint : public EventLoop::Poller {
   // inside RemoveAddress, whose caller may post again before it has the new address).
   std::vector<FabricOp*> cancelled_;
   std::function<void()> flush_;
-  uint64_t errors_ = 0;
-  uint64_t retries_ = 0;
+  // Recounts posts_waiting_ after the backlog changed.
+  void CountWaiting();
+  std::atomic<size_t> posts_waiting_{0};
+  std::atomic<uint64_t> errors_{0};
+  std::atomic<uint64_t> retries_{0};
 };
 
 }  // namespace weft

@@ -324,7 +324,6 @@ void MessageEndpoint::PostToPeer(fi_addr_t peer, std::vector<Outgoing>& out) {
       free_sends_.push_back(out[k].buf);
     }
     ++bundles_sent_;
-    bundled_messages_sent_ += j - i;
     PostOne({b, peer, b->data, bytes, 0});
     i = j;
   }

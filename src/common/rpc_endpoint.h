@@ -193,10 +193,9 @@ class MessageEndpoint {
   // send buffer that was not sent.
   void Release(MessageBuffer* buf);
 
-  // Counters, for tests and benchmarks.
-  uint64_t bundles_sent() const { return bundles_sent_; }
-  uint64_t bundled_messages_sent() const { return bundled_messages_sent_; }
-  uint64_t bundles_received() const { return bundles_received_; }
+  // Counters, for tests and benchmarks. Any thread.
+  uint64_t bundles_sent() const { return bundles_sent_.load(std::memory_order_relaxed); }
+  uint64_t bundles_received() const { return bundles_received_.load(std::memory_order_relaxed); }
 
   // Pulls (fi_read) or pushes (fi_write) `len` bytes between local registered memory and a
   // peer's registered buffer, in chunks the provider accepts, all in flight at once.
@@ -266,9 +265,8 @@ class MessageEndpoint {
   std::vector<Outgoing> to_peer_;        // one peer's part of it
   std::vector<std::string_view> split_;  // a received bundle's messages
   bool flushing_now_ = false;
-  uint64_t bundles_sent_ = 0;
-  uint64_t bundled_messages_sent_ = 0;
-  uint64_t bundles_received_ = 0;
+  std::atomic<uint64_t> bundles_sent_{0};
+  std::atomic<uint64_t> bundles_received_{0};
   OnMessage on_message_;
   OnSendError on_send_error_;
   OnRecvError on_recv_error_;
