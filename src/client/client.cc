@@ -92,10 +92,27 @@ Task<std::vector<std::pair<uint32_t, bool>>> States(Client::Impl* impl) {
   co_return std::vector<std::pair<uint32_t, bool>>(states.begin(), states.end());
 }
 
-Task<Result<Inode>> GetattrMerged(Client::Impl* impl, const Credentials& cred, uint64_t ino) {
-  WEFT_CO_ASSIGN_OR_RETURN(Inode inode, co_await impl->meta->Getattr(cred, ino));
-  impl->io->MergeLocalSize(&inode);
+// Every inode the MDS returns meets what this client knows of it if it is open here (the
+// size written and not yet reported): getattr, lookup, link, readdirplus alike, or another
+// process's `ls` shrinks the file under its writer (docs/client.md, "Size").
+Task<Result<Inode>> Merged(Client::Impl* impl, Task<Result<Inode>> call) {
+  WEFT_CO_ASSIGN_OR_RETURN(Inode inode, co_await std::move(call));
+  impl->io->MergeOpenState(&inode);
   co_return inode;
+}
+
+Task<Result<Inode>> GetattrMerged(Client::Impl* impl, const Credentials& cred, uint64_t ino) {
+  co_return co_await Merged(impl, impl->meta->Getattr(cred, ino));
+}
+
+Task<Result<DirPage>> ReaddirMerged(Client::Impl* impl, const Credentials& cred, uint64_t ino,
+                                    uint64_t cookie, uint32_t max_entries, bool plus) {
+  WEFT_CO_ASSIGN_OR_RETURN(DirPage page,
+                           co_await impl->meta->Readdir(cred, ino, cookie, max_entries, plus));
+  for (DirEntry& entry : page.entries) {
+    if (entry.inode) impl->io->MergeOpenState(&*entry.inode);
+  }
+  co_return page;
 }
 
 Task<Result<Inode>> SetattrTask(Client::Impl* impl, const Credentials& cred, uint64_t ino,
@@ -117,7 +134,7 @@ Task<Result<Inode>> SetattrTask(Client::Impl* impl, const Credentials& cred, uin
     set = co_await impl->meta->Setattr(cred, ino, attrs);
   }
   WEFT_CO_ASSIGN_OR_RETURN(Inode inode, std::move(set));
-  impl->io->MergeLocalSize(&inode);
+  impl->io->MergeOpenState(&inode);
   co_return inode;
 }
 
@@ -140,7 +157,7 @@ std::vector<std::pair<uint32_t, bool>> Client::OstStates() {
 
 Result<Inode> Client::Lookup(const Credentials& cred, uint64_t parent, const std::string& name) {
   WEFT_RETURN_IF_ERROR(impl_->CheckMounted());
-  return impl_->Run(impl_->meta->Lookup(cred, parent, name));
+  return impl_->Run(Merged(impl_.get(), impl_->meta->Lookup(cred, parent, name)));
 }
 
 Result<Inode> Client::Getattr(const Credentials& cred, uint64_t ino) {
@@ -191,7 +208,7 @@ Status Client::Rename(const Credentials& cred, uint64_t src_parent, const std::s
 Result<Inode> Client::Link(const Credentials& cred, uint64_t ino, uint64_t new_parent,
                            const std::string& new_name) {
   WEFT_RETURN_IF_ERROR(impl_->CheckMounted());
-  return impl_->Run(impl_->meta->Link(cred, ino, new_parent, new_name));
+  return impl_->Run(Merged(impl_.get(), impl_->meta->Link(cred, ino, new_parent, new_name)));
 }
 
 Result<Inode> Client::Symlink(const Credentials& cred, uint64_t parent, const std::string& name,
@@ -208,7 +225,7 @@ Result<std::string> Client::Readlink(const Credentials& cred, uint64_t ino) {
 Result<DirPage> Client::Readdir(const Credentials& cred, uint64_t ino, uint64_t cookie,
                                 uint32_t max_entries, bool plus) {
   WEFT_RETURN_IF_ERROR(impl_->CheckMounted());
-  return impl_->Run(impl_->meta->Readdir(cred, ino, cookie, max_entries, plus));
+  return impl_->Run(ReaddirMerged(impl_.get(), cred, ino, cookie, max_entries, plus));
 }
 
 Result<FileHandle> Client::Open(const Credentials& cred, uint64_t ino, uint32_t flags) {
@@ -267,7 +284,7 @@ namespace {
 // co_await expressions used as arguments.)
 Task<void> LookupThen(Client::Impl* impl, Credentials cred, uint64_t parent, std::string name,
                       Client::Done<Inode> done) {
-  Result<Inode> inode = co_await impl->meta->Lookup(cred, parent, name);
+  Result<Inode> inode = co_await Merged(impl, impl->meta->Lookup(cred, parent, name));
   done(std::move(inode));
 }
 

@@ -10,7 +10,7 @@ namespace {
 Task<Result<Inode>> StatTask(Client::Impl* impl, const Credentials& cred, std::string_view path,
                              bool follow) {
   WEFT_CO_ASSIGN_OR_RETURN(Inode inode, co_await impl->walker->Resolve(cred, path, follow));
-  impl->io->MergeLocalSize(&inode);
+  impl->io->MergeOpenState(&inode);
   co_return inode;
 }
 

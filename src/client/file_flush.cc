@@ -29,14 +29,19 @@ Task<Result<Inode>> FileIo::SetTimes(const Credentials& cred, uint64_t ino,
   Status flushed = co_await Flush(*state);
   if (!flushed.ok()) spdlog::warn("setattr of {}: flushing its writes: {}", ino, flushed.ToString());
   if (!Unreported(*state)) co_return co_await meta_.Setattr(cred, ino, attrs);
+  co_await state->size_lock->Acquire();
+  std::optional<uint64_t> blocks;
+  if (state->writes != state->writes_reported) blocks = co_await SpaceOnOsts(state->layout);
   uint64_t size = state->size;
   uint64_t writes = state->writes;
-  MetaClient::SizeReport report{size, writes != state->writes_reported};
+  MetaClient::SizeReport report{
+      .size = size, .data_written = writes != state->writes_reported, .blocks = blocks};
   Result<Inode> inode = co_await meta_.Setattr(cred, ino, attrs, &report);
   if (inode.ok()) {
     if (state->size == size) state->size_unreported = false;
     state->writes_reported = std::max(state->writes_reported, writes);
   }
+  state->size_lock->Release();
   co_return inode;
 }
 

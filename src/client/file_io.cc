@@ -277,6 +277,7 @@ Task<Result<size_t>> FileIo::Pwrite(File& file, const char* buf, size_t len, uin
   if ((file.flags_ & O_APPEND) != 0) offset = state.size;
   if (len == 0) co_return size_t{0};
   if (!state.behind_error.ok()) co_return std::exchange(state.behind_error, Status());
+  WEFT_CO_RETURN_IF_ERROR(co_await KillPrivileges(file));
   const size_t max = cluster_.options().max_rpc_size;
   bool small = cluster_.options().gather_writes && len < max;
   // The gathered writes go first (behind, or now), then this one: gathered, or sent. Neither

@@ -48,6 +48,7 @@ struct InodeState : std::enable_shared_from_this<InodeState> {
   uint64_t ino = 0;
   mds::FileType type = mds::FILE_TYPE_UNSPECIFIED;
   mds::Layout layout;
+  uint32_t mode = 0;             // the MDS's, as last seen (open, stat, chmod)
   uint64_t size = 0;             // the size as this client sees it (MDS's at open, plus writes)
   bool size_unreported = false;  // written past the size the MDS has: report it
   // Writes (and punched holes) so far, and how many of them the MDS has heard of: a report
@@ -69,6 +70,10 @@ struct InodeState : std::enable_shared_from_this<InodeState> {
   uint64_t gather_offset = 0;
   std::string gather;
   std::unique_ptr<AsyncSemaphore> flush_lock;
+  // Held by a size report or a truncate from before it is sent until its reply: the MDS gets
+  // them in the order this client made them, so an older, larger report cannot undo a
+  // truncate (a child process's close racing the parent's ftruncate).
+  std::unique_ptr<AsyncSemaphore> size_lock;
   // Write-behind: writes sent and not yet answered, and the slots they hold
   // (ClientOptions::write_behind of them, one each).
   std::vector<BehindWrite> behind;
@@ -155,10 +160,14 @@ class FileIo {
   // every object asked where its next data (hole) is, the nearest mapped back to the file.
   // Nothing when there is no data at or after `offset` (ENXIO). (file_open.cc)
   Task<Result<std::optional<uint64_t>>> Seek(File& file, uint64_t offset, bool hole);
-  // truncate(2): the size on the MDS, then the objects punched to their new sizes.
-  Task<Status> Truncate(const Credentials& cred, uint64_t ino, uint64_t size);
-  // The size this client has written but not yet reported, if any, replaces the MDS's.
-  void MergeLocalSize(Inode* inode) const;
+  // truncate(2): the size on the MDS, then the objects punched to their new sizes. With
+  // `through_open_file`, ftruncate(2) of a descriptor open for writing.
+  Task<Status> Truncate(const Credentials& cred, uint64_t ino, uint64_t size,
+                        bool through_open_file = false);
+  // Attributes fresh from the MDS meet what this client knows of the inode if it is open here:
+  // the size written but not yet reported, if larger, replaces the MDS's; the mode the MDS
+  // has is kept for writes (KillPrivileges).
+  void MergeOpenState(Inode* inode);
 
  private:
   FileHandle Attach(const Inode& inode, const Credentials& cred, uint32_t flags);
@@ -188,11 +197,18 @@ class FileIo {
   void StartAhead(const std::shared_ptr<InodeState>& state);
   Task<void> FetchAhead(std::shared_ptr<InodeState> state, std::shared_ptr<AheadFetch> ahead);
   Task<Status> PunchObjects(const mds::Layout& layout, uint64_t size);
+  // write(2) by anyone but root clears setuid, and setgid with group-execute (Linux's
+  // file_remove_privs): the MDS does it, on a size report that says data was written.
+  Task<Status> KillPrivileges(File& file);
   Task<Result<Inode>> MdsOpen(const Credentials& cred, uint64_t ino, uint32_t flags);
   Task<Result<Inode>> TruncateAtOpen(const Credentials& cred, Inode inode, uint32_t flags);
   // MDS Close of one open, with the size to record if not null.
   Task<Status> MdsClose(const Credentials& cred, uint64_t ino, const uint64_t* size,
-                        bool data_written);
+                        bool data_written, std::optional<uint64_t> blocks);
+  // The space the objects of `layout` take on their OSTs, in 512-byte blocks, asked of all
+  // at once (st_blocks, for du); nothing if one cannot say. (file_open.cc)
+  Task<std::optional<uint64_t>> SpaceOnOsts(const mds::Layout& layout);
+  Task<void> ObjectSpace(uint32_t ost_index, oss::ObjectId id, uint64_t* bytes, WaitGroup* group);
   // With `durable` (fsync), the reply waits until the MDS has it, and all before it, durable.
   Task<Status> ReportSize(const Credentials& cred, InodeState& state, bool durable = false);
   Task<void> ReadPiece(OstLink ost, uint32_t ost_index, oss::ObjectId id, uint64_t offset,

@@ -6,10 +6,14 @@
 // size: it is a truncate (MDS, then the objects punched). Between opens and closes the size
 // goes to the MDS with Setattr when it is larger than the MDS's (fsync, flush).
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
 #include <utility>
+#include <vector>
 
 #include "client/file_helpers.h"
 #include "client/file_io.h"
@@ -33,12 +37,14 @@ FileHandle FileIo::Attach(const Inode& inode, const Credentials& cred, uint32_t 
   if (!state) {
     state = std::make_shared<InodeState>();
     state->flush_lock = std::make_unique<AsyncSemaphore>(cluster_.loop(), 1);
+    state->size_lock = std::make_unique<AsyncSemaphore>(cluster_.loop(), 1);
     state->behind_slots =
         std::make_unique<AsyncSemaphore>(cluster_.loop(), cluster_.options().write_behind);
   }
   state->ino = inode.ino();
   state->type = inode.type();
   state->layout = inode.layout();
+  state->mode = inode.mode();
   state->size = state->size_unreported ? std::max(state->size, inode.size()) : inode.size();
   state->DropReadahead();  // close-to-open: nothing read before this open is reused
   ++state->opens;
@@ -132,52 +138,110 @@ Task<Status> FileIo::Close(FileHandle file) {
   Status st = co_await Flush(state);
   if (!state.write_error.ok()) st = std::exchange(state.write_error, Status());
   // The MDS Close ends this open in any case; it carries the size if this client wrote past
-  // the MDS's (largest wins at the MDS).
+  // the MDS's (largest wins at the MDS), and then the blocks the objects take.
+  co_await state.size_lock->Acquire();
+  std::optional<uint64_t> blocks;
+  if (st.ok() && state.writes != state.writes_reported) blocks = co_await SpaceOnOsts(state.layout);
   uint64_t size = state.size;
   uint64_t writes = state.writes;
   bool report = st.ok() && Unreported(state);
-  Status closed = co_await MdsClose(file->cred_, state.ino, report ? &size : nullptr,
-                                    report && writes != state.writes_reported);
+  bool written = report && writes != state.writes_reported;
+  Status closed =
+      co_await MdsClose(file->cred_, state.ino, report ? &size : nullptr, written, blocks);
   if (closed.ok() && report) {
     if (state.size == size) state.size_unreported = false;
     state.writes_reported = std::max(state.writes_reported, writes);
   }
+  state.size_lock->Release();
   if (st.ok()) st = closed;
   if (--state.opens == 0) open_.erase(state.ino);
   co_return st;
 }
 
 Task<Status> FileIo::MdsClose(const Credentials& cred, uint64_t ino, const uint64_t* size,
-                              bool data_written) {
+                              bool data_written, std::optional<uint64_t> blocks) {
   WEFT_CO_ASSIGN_OR_RETURN(mds::MdsService::Stub stub, cluster_.Mdt(ino));
   mds::CloseRequest r;
   FillCredentials(cred, r.mutable_cred());
   r.set_ino(ino);
   if (size != nullptr) r.set_size(*size);
   r.set_data_written(data_written);
+  if (data_written && blocks) r.set_blocks(*blocks);
   WEFT_CO_RETURN_IF_ERROR((co_await stub.Close(r, cluster_.CallOptions())).status());
   if (size != nullptr || data_written) meta_.NoteUnsynced();  // a size report, synced soon
   co_return Status::Ok();
 }
 
-void FileIo::MergeLocalSize(Inode* inode) const {
-  auto it = open_.find(inode->ino());
-  if (it != open_.end() && it->second->size_unreported) {
-    inode->set_size(std::max(inode->size(), it->second->size));
+Task<void> FileIo::ObjectSpace(uint32_t ost_index, oss::ObjectId id, uint64_t* bytes,
+                               WaitGroup* group) {
+  oss::GetAttrRequest attr;
+  *attr.mutable_object() = id;
+  Result<oss::GetAttrReply> reply =
+      co_await CallOst(ost_index, std::move(attr), &oss::OssService::Stub::GetAttr);
+  Status st = reply.status();
+  if (reply.ok()) *bytes = reply->allocated_bytes();
+  if (st.code() == StatusCode::kNotFound) st = Status::Ok();  // never written: no space
+  group->Done(st.WithContext("space of " + ObjectName(ost_index, id)));
+}
+
+// All objects, not only those this client wrote: the MDS keeps one total. Not known (nothing
+// reported, the MDS's count kept) if an OST does not answer.
+Task<std::optional<uint64_t>> FileIo::SpaceOnOsts(const mds::Layout& layout) {
+  std::vector<uint64_t> bytes(static_cast<size_t>(layout.objects_size()), 0);
+  WaitGroup group(cluster_.loop());
+  for (uint32_t stripe = 0; stripe < bytes.size(); ++stripe) {
+    group.Add();
+    cluster_.loop().Spawn(
+        ObjectSpace(OstOf(layout, stripe), ObjectOf(layout, stripe), &bytes[stripe], &group));
   }
+  Status st = co_await group.Wait();
+  if (!st.ok()) {
+    spdlog::debug("file blocks not reported: {}", st.ToString());
+    co_return std::nullopt;
+  }
+  uint64_t total = 0;
+  for (uint64_t b : bytes) total += b;
+  co_return (total + 511) / 512;
+}
+
+void FileIo::MergeOpenState(Inode* inode) {
+  auto it = open_.find(inode->ino());
+  if (it == open_.end()) return;
+  it->second->mode = inode->mode();
+  if (it->second->size_unreported) inode->set_size(std::max(inode->size(), it->second->size));
+}
+
+// Linux clears setgid on write only where group-execute is set (mandatory locking marked the
+// other case); root (CAP_FSETID) keeps both.
+Task<Status> FileIo::KillPrivileges(File& file) {
+  InodeState& state = *file.state;
+  bool setgid_exec = (state.mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP);
+  if (file.cred_.uid == 0 || ((state.mode & S_ISUID) == 0 && !setgid_exec)) {
+    co_return Status::Ok();
+  }
+  MetaClient::SizeReport report{.size = 0, .data_written = true, .blocks = std::nullopt};
+  WEFT_CO_ASSIGN_OR_RETURN(Inode inode, co_await meta_.ReportSize(file.cred_, state.ino, report));
+  state.mode = inode.mode();
+  co_return Status::Ok();
 }
 
 // The size to the MDS, which keeps the larger of it and its own (another client's truncate
 // after our writes is not undone by an older, larger report only if it came later: docs/client.md).
 Task<Status> FileIo::ReportSize(const Credentials& cred, InodeState& state, bool durable) {
-  uint64_t size = state.size;
+  co_await state.size_lock->Acquire();
+  std::optional<uint64_t> blocks;
+  if (state.writes != state.writes_reported) blocks = co_await SpaceOnOsts(state.layout);
+  uint64_t size = state.size;  // read after the count: a write meanwhile is in the report
   uint64_t writes = state.writes;
-  WEFT_CO_RETURN_IF_ERROR(
-      (co_await meta_.ReportSize(cred, state.ino, size, writes != state.writes_reported, durable))
-          .status());
-  if (state.size == size) state.size_unreported = false;
-  state.writes_reported = std::max(state.writes_reported, writes);
-  co_return Status::Ok();
+  MetaClient::SizeReport report{
+      .size = size, .data_written = writes != state.writes_reported, .blocks = blocks};
+  Result<Inode> sent = co_await meta_.ReportSize(cred, state.ino, report, durable);
+  if (sent.ok()) {
+    if (state.size == size) state.size_unreported = false;
+    state.writes_reported = std::max(state.writes_reported, writes);
+  }
+  state.size_lock->Release();
+  co_return sent.status();
 }
 
 Task<void> FileIo::PunchObject(uint32_t ost_index, oss::ObjectId id, uint64_t size,
@@ -280,7 +344,7 @@ Task<Result<std::optional<uint64_t>>> FileIo::Seek(File& file, uint64_t offset, 
   std::shared_ptr<InodeState> state = file.state;  // Flush may see the last close
   WEFT_CO_RETURN_IF_ERROR(co_await Flush(*state));
   WEFT_CO_ASSIGN_OR_RETURN(Inode inode, co_await meta_.Getattr(file.cred_, file.ino()));
-  MergeLocalSize(&inode);
+  MergeOpenState(&inode);
   uint64_t size = inode.size();
   if (offset >= size) co_return std::optional<uint64_t>();
   const mds::Layout& layout = state->layout;
@@ -309,21 +373,26 @@ Task<Result<std::optional<uint64_t>>> FileIo::Seek(File& file, uint64_t offset, 
 Task<Status> FileIo::Ftruncate(File& file, uint64_t size) {
   WEFT_CO_RETURN_IF_ERROR(CheckOpen(file, file.closed_));
   WEFT_CO_RETURN_IF_ERROR(CheckWritable(file));
-  co_return co_await Truncate(file.cred_, file.ino(), size);
+  co_return co_await Truncate(file.cred_, file.ino(), size, /*through_open_file=*/true);
 }
 
-Task<Status> FileIo::Truncate(const Credentials& cred, uint64_t ino, uint64_t size) {
-  auto open = open_.find(ino);
-  if (open != open_.end()) {
-    std::shared_ptr<InodeState> state = open->second;  // Flush may see the last close
+Task<Status> FileIo::Truncate(const Credentials& cred, uint64_t ino, uint64_t size,
+                              bool through_open_file) {
+  std::shared_ptr<InodeState> state;  // held across the awaits: Flush may see the last close
+  if (auto open = open_.find(ino); open != open_.end()) state = open->second;
+  if (state) {
     WEFT_CO_RETURN_IF_ERROR(co_await Flush(*state));
+    co_await state->size_lock->Acquire();
   }
-  WEFT_CO_ASSIGN_OR_RETURN(Inode inode, co_await meta_.SetSize(cred, ino, size));
-  auto it = open_.find(ino);
-  if (it != open_.end()) {
-    it->second->size = size;
-    it->second->size_unreported = false;
+  Result<Inode> set = co_await meta_.SetSize(cred, ino, size, through_open_file);
+  if (state) {
+    if (set.ok()) {
+      state->size = size;
+      state->size_unreported = false;
+    }
+    state->size_lock->Release();
   }
+  WEFT_CO_ASSIGN_OR_RETURN(Inode inode, std::move(set));
   DropAhead(ino);
   Status punched = co_await PunchObjects(inode.layout(), size);
   DropAhead(ino);  // and whatever was fetched while the objects were cut

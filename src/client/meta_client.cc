@@ -150,23 +150,28 @@ Task<Result<Inode>> MetaClient::Setattr(const Credentials& cred, uint64_t ino,
     r.set_size(report->size);
     r.set_size_grow_only(true);
     r.set_data_written(report->data_written);
+    if (report->data_written && report->blocks) r.set_blocks(*report->blocks);
   }
   co_return co_await SendSetattr(r);
 }
 
-Task<Result<Inode>> MetaClient::SetSize(const Credentials& cred, uint64_t ino, uint64_t size) {
-  SetAttrs attrs;
-  attrs.size = size;
-  co_return co_await SendSetattr(SetattrOf(cred, ino, attrs));
-}
-
-Task<Result<Inode>> MetaClient::ReportSize(const Credentials& cred, uint64_t ino, uint64_t size,
-                                           bool data_written, bool durable) {
+Task<Result<Inode>> MetaClient::SetSize(const Credentials& cred, uint64_t ino, uint64_t size,
+                                        bool through_open_file) {
   SetAttrs attrs;
   attrs.size = size;
   mds::SetattrRequest r = SetattrOf(cred, ino, attrs);
+  r.set_through_open_file(through_open_file);
+  co_return co_await SendSetattr(r);
+}
+
+Task<Result<Inode>> MetaClient::ReportSize(const Credentials& cred, uint64_t ino,
+                                           const SizeReport& report, bool durable) {
+  SetAttrs attrs;
+  attrs.size = report.size;
+  mds::SetattrRequest r = SetattrOf(cred, ino, attrs);
   r.set_size_grow_only(true);
-  r.set_data_written(data_written);
+  r.set_data_written(report.data_written);
+  if (report.data_written && report.blocks) r.set_blocks(*report.blocks);
   r.set_durable(durable);
   co_return co_await SendSetattr(r);
 }

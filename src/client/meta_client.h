@@ -37,18 +37,22 @@ class MetaClient {
   struct SizeReport {
     uint64_t size = 0;
     bool data_written = false;
+    std::optional<uint64_t> blocks;  // with data_written: the objects' space now (512 B units)
   };
   // Mode, owner and times, and with `report` a size report applied before them in the same
   // call. REQUIRES: !attrs.size (sizes go through FileIo::Truncate).
   Task<Result<Inode>> Setattr(const Credentials& cred, uint64_t ino, const SetAttrs& attrs,
                               const SizeReport* report = nullptr);
-  Task<Result<Inode>> SetSize(const Credentials& cred, uint64_t ino, uint64_t size);
+  // With `through_open_file`, an ftruncate(2) of a descriptor open for writing
+  // (SetattrRequest.through_open_file).
+  Task<Result<Inode>> SetSize(const Credentials& cred, uint64_t ino, uint64_t size,
+                              bool through_open_file = false);
   // Reports a size this client's writes reached: the MDS raises the file's size to it, never
   // lowers it, and writes nothing when it is not larger (SetattrRequest.size_grow_only) unless
   // `data_written`: then mtime and ctime become now, as write(2) sets them. With `durable` the
   // reply waits until it, and every change before it, is durable (fsync).
-  Task<Result<Inode>> ReportSize(const Credentials& cred, uint64_t ino, uint64_t size,
-                                 bool data_written, bool durable = false);
+  Task<Result<Inode>> ReportSize(const Credentials& cred, uint64_t ino, const SizeReport& report,
+                                 bool durable = false);
   // MDS Sync: returns once every change the MDS of `ino` acknowledged is durable.
   Task<Status> Sync(const Credentials& cred, uint64_t ino);
 

@@ -14,7 +14,9 @@ namespace {
 
 using client::Client;
 using client::Credentials;
+using client::DirEntry;
 using client::FileHandle;
+using client::SetAttrs;
 
 class ClientIoTest : public ::testing::Test {
  protected:
@@ -172,6 +174,62 @@ TEST_F(ClientIoTest, FsyncReportsTheSizeAndOTruncEmptiesTheObjects) {
       << "a closed file refuses I/O";
 }
 
+// st_blocks (du) counts the space the objects take on the OSTs, as the writer's last report
+// found it: a whole file about its size, a sparse one far less.
+TEST_F(ClientIoTest, BlocksCountTheSpaceTheObjectsTake) {
+  FileHandle f = CreateStriped("/full");
+  ASSERT_NE(f, nullptr);
+  uint64_t ino = fs_->FileIno(f);
+  std::string data(4 * kS, 'b');
+  ASSERT_TRUE(fs_->Pwrite(f, data.data(), data.size(), 0).ok());
+  ASSERT_TRUE(fs_->Close(f).ok());
+  uint64_t blocks = fs_->Getattr(cred_, ino)->blocks();
+  EXPECT_GE(blocks * 512, 4 * kS);
+  EXPECT_LE(blocks * 512, 8 * kS);
+
+  FileHandle s = CreateStriped("/sparse");
+  ASSERT_NE(s, nullptr);
+  uint64_t sparse = fs_->FileIno(s);
+  ASSERT_TRUE(fs_->Pwrite(s, "x", 1, 400 * kS).ok());
+  ASSERT_TRUE(fs_->Fsync(s).ok());
+  auto attr = fs_->Getattr(cred_, sparse);
+  EXPECT_EQ(attr->size(), 400 * kS + 1);
+  EXPECT_GT(attr->blocks(), 0u);
+  EXPECT_LT(attr->blocks() * 512, kS);
+  ASSERT_TRUE(fs_->Close(s).ok());
+}
+
+// Without a kernel in between (the C API), the client clears setuid and setgid-with-group-
+// execute on a write by anyone but root, once, as write(2) does.
+TEST_F(ClientIoTest, AWriteByAnotherUserClearsSetuid) {
+  FileHandle f = CreateStriped("/suid");
+  ASSERT_NE(f, nullptr);
+  uint64_t ino = fs_->FileIno(f);
+  ASSERT_TRUE(fs_->Close(f).ok());
+  SetAttrs chmod;
+  chmod.mode = 06777;
+  ASSERT_TRUE(fs_->Setattr(cred_, ino, chmod).ok());
+  Credentials root;
+  auto r = fs_->OpenPath(root, "/suid", O_WRONLY);
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(fs_->Pwrite(*r, "r", 1, 0).ok());
+  EXPECT_EQ(fs_->Getattr(cred_, ino)->mode() & 07777, 06777u) << "root keeps them";
+  ASSERT_TRUE(fs_->Close(*r).ok());
+  Credentials user{.uid = 4321, .gid = 4321, .groups = {}};
+  auto w = fs_->OpenPath(user, "/suid", O_WRONLY);
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  ASSERT_TRUE(fs_->Pwrite(*w, "u", 1, 1).ok());
+  EXPECT_EQ(fs_->Getattr(cred_, ino)->mode() & 07777, 0777u);
+  ASSERT_TRUE(fs_->Pwrite(*w, "v", 1, 2).ok());
+  ASSERT_TRUE(fs_->Close(*w).ok());
+  std::string back(3, 'x');
+  auto g = fs_->OpenPath(cred_, "/suid", O_RDONLY);
+  ASSERT_TRUE(g.ok());
+  ASSERT_EQ(*fs_->Pread(*g, back.data(), back.size(), 0), 3u);
+  EXPECT_EQ(back, "ruv");
+  ASSERT_TRUE(fs_->Close(*g).ok());
+}
+
 // Small sequential writes are gathered: nothing reaches the OSTs until a call on the file
 // (here fsync) sends them, in RPCs of up to max_rpc_size.
 TEST_F(ClientIoTest, SmallSequentialWritesAreGatheredUntilTheNextCall) {
@@ -186,6 +244,18 @@ TEST_F(ClientIoTest, SmallSequentialWritesAreGatheredUntilTheNextCall) {
   }
   EXPECT_TRUE(cluster_.ObjectsOf(ino).empty()) << "160 KiB in 4 KiB writes, none sent yet";
   EXPECT_EQ(fs_->Getattr(cred_, ino)->size(), ref.size()) << "the client knows the size";
+  // ...whichever call brings the inode back: another process's lookup or `ls -l` too.
+  EXPECT_EQ(fs_->Lookup(cred_, Client::kRootIno, "gathered")->size(), ref.size());
+  auto page = fs_->Readdir(cred_, Client::kRootIno, 0, 100, /*plus=*/true);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  bool listed = false;
+  for (const DirEntry& e : page->entries) {
+    if (e.name != "gathered") continue;
+    listed = true;
+    ASSERT_TRUE(e.inode.has_value());
+    EXPECT_EQ(e.inode->size(), ref.size()) << "readdirplus";
+  }
+  EXPECT_TRUE(listed);
   ASSERT_TRUE(fs_->Fsync(f).ok());
   EXPECT_EQ(cluster_.ObjectsOf(ino).size(), 3u) << "160 KiB over 64 KiB stripes: three objects";
   std::string back(ref.size(), 'x');

@@ -9,6 +9,7 @@
 #include <sys/xattr.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <random>
@@ -260,6 +261,44 @@ TEST_F(FuseTest, DataMatchesAReferenceAcrossStripesHolesAndTruncates) {
   close(fd);
   ASSERT_EQ(truncate(path.c_str(), 10), 0);
   EXPECT_EQ(ReadAll(path), ref.substr(0, 10));
+}
+
+// fsx saw it: an `ls -l` of the directory while a file grows past its last truncate brought
+// the MDS's older size back into the kernel, and the writer's own fstat and reads stopped there.
+TEST_F(FuseTest, AListingDoesNotShrinkAFileUnderItsWriter) {
+  ASSERT_EQ(mkdir(Path("listed").c_str(), 0755), 0);
+  std::string path = Path("listed/f");
+  int fd = open(path.c_str(), O_CREAT | O_RDWR, 0644);
+  ASSERT_GE(fd, 0);
+  std::atomic<bool> stop{false};
+  std::thread lister([&] {
+    while (!stop.load()) (void)Shell("ls -la " + Path("listed") + " > /dev/null");
+  });
+  std::string chunk(50000, 'w');
+  std::mt19937_64 rng(7);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  int rounds = 0;
+  auto write_and_check = [&] {  // returns at the first failure, the lister then stopped
+    for (; std::chrono::steady_clock::now() < deadline; ++rounds) {
+      off_t cut = static_cast<off_t>(1 + rng() % 200000);
+      off_t at = cut + static_cast<off_t>(rng() % 20000);
+      size_t len = 1 + rng() % chunk.size();
+      ASSERT_EQ(ftruncate(fd, cut), 0);
+      ASSERT_EQ(pwrite(fd, chunk.data(), len, at), static_cast<ssize_t>(len));
+      off_t grown = at + static_cast<off_t>(len);
+      struct stat st;
+      ASSERT_EQ(fstat(fd, &st), 0);
+      ASSERT_EQ(st.st_size, grown) << "round " << rounds << ": truncated to " << cut;
+      char last = 0;
+      ASSERT_EQ(pread(fd, &last, 1, grown - 1), 1) << "round " << rounds;
+      ASSERT_EQ(last, 'w');
+    }
+  };
+  write_and_check();
+  stop = true;
+  lister.join();
+  ASSERT_EQ(close(fd), 0);
+  EXPECT_GT(rounds, 10);
 }
 
 TEST_F(FuseTest, AFileStripedOverFourOstsHasItsDataOnThoseFourObjects) {

@@ -105,6 +105,23 @@ void FusePermissionTest::ExpectOtherUsersChecked(const FuseMount& m) {
   EXPECT_EQ(Shell(as_user + "rm " + m.Path("open/mine"), &out), 0) << out;
   // chmod of someone else's file is refused; of one's own allowed.
   EXPECT_NE(Shell(as_user + "chmod 0777 " + m.Path("open/roots"), &out), 0);
+  // A write by another user clears setuid, and setgid where group-execute is set (the kernel
+  // asks for it as a chmod by the writer), and the write itself goes through.
+  for (auto [before, after] :
+       {std::pair{04777, 0777}, {02777, 0777}, {06777, 0777}, {02767, 02767}, {04766, 0766}}) {
+    std::string f = m.Path("open/suid" + std::to_string(before));
+    ASSERT_EQ(Shell("echo a > " + f), 0);
+    ASSERT_EQ(chmod(f.c_str(), before), 0);
+    EXPECT_EQ(Shell(as_user + "sh -c 'echo b >> " + f + "'", &out), 0) << before << ": " << out;
+    ASSERT_EQ(stat(f.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, static_cast<unsigned>(after)) << std::oct << before;
+    EXPECT_EQ(st.st_size, 4) << std::oct << before;
+  }
+  // ...but that one change is not a chmod anyone may make: not without write access.
+  ASSERT_EQ(chmod(m.Path("open/roots").c_str(), 04755), 0);
+  EXPECT_NE(Shell(as_user + "chmod 0755 " + m.Path("open/roots"), &out), 0);
+  ASSERT_EQ(stat(m.Path("open/roots").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 04755u);
   // Supplementary groups count: a group-writable directory of group 4242.
   ASSERT_EQ(Shell("mkdir " + m.Path("grp") + " && chgrp 4242 " + m.Path("grp") + " && chmod 0770 " +
                   m.Path("grp")),
@@ -128,21 +145,24 @@ void FusePermissionTest::ExpectOtherUsersChecked(const FuseMount& m) {
     if (write(fd, "abcd", 4) != 4) _exit(12);
     if (fsync(fd) != 0) _exit(13);
     if (write(fd, "ef", 2) != 2) _exit(14);
+    // So are ftruncate and fallocate: the open gave the right, not the mode.
+    if (ftruncate(fd, 5) != 0) _exit(16);
+    if (posix_fallocate(fd, 0, 7) != 0) _exit(17);
     _exit(close(fd) == 0 ? 0 : 15);
   }
   int wstatus = 0;
   ASSERT_EQ(waitpid(child, &wstatus, 0), child);
   ASSERT_TRUE(WIFEXITED(wstatus));
   EXPECT_EQ(WEXITSTATUS(wstatus), 0) << "10 setresuid, 11 open, 12 write, 13 fsync, 14 write, "
-                                        "15 close failed";
+                                        "15 close, 16 ftruncate, 17 fallocate failed";
   ASSERT_EQ(stat(ro.c_str(), &st), 0);
-  EXPECT_EQ(st.st_size, 6);
+  EXPECT_EQ(st.st_size, 7);
   EXPECT_EQ(st.st_mode & 07777, 0444u);
   // ...but a new open for writing is refused, and so is a truncate by path.
   EXPECT_NE(Shell(as_user + "sh -c 'echo more >> " + m.Path("open/ro") + "'", &out), 0);
   EXPECT_NE(Shell(as_user + "truncate -s 1 " + m.Path("open/ro"), &out), 0);
   ASSERT_EQ(stat(m.Path("open/ro").c_str(), &st), 0);
-  EXPECT_EQ(st.st_size, 6);
+  EXPECT_EQ(st.st_size, 7);
 }
 
 // The kernel checks first (default_permissions, the default): a directory the user cannot

@@ -46,6 +46,52 @@ TYPED_TEST(SetattrTest, ChmodOwnerOrRootOnly) {
   EXPECT_EQ(this->h.mdt().Setattr(req)->inode().mode(), 04755u);
 }
 
+// The kernel clears setuid/setgid after a write with a chmod as the writer: a caller who may
+// write may make that change, and only that one.
+TYPED_TEST(SetattrTest, AWriterMayClearWhatAWriteClearsAndNothingElse) {
+  auto set = this->Req(this->owner);
+  set.set_mode(06766);
+  ASSERT_TRUE(this->h.mdt().Setattr(set).ok());
+  auto req = this->Req(this->other);
+  for (uint32_t mode : {0766u, 06767u, 0666u, 06766u}) {  // not KillSuid(06766), or nothing
+    SCOPED_TRACE(mode);
+    req.set_mode(mode);
+    EXPECT_CODE(this->h.mdt().Setattr(req), kNotPermitted);
+  }
+  req.set_mode(02766);  // setgid stays: no group-execute
+  auto done = this->h.mdt().Setattr(req);
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  EXPECT_EQ(done->inode().mode(), 02766u);
+  // Without write access, not even that.
+  set.set_mode(04774);
+  ASSERT_TRUE(this->h.mdt().Setattr(set).ok());
+  req.set_mode(0774);
+  EXPECT_CODE(this->h.mdt().Setattr(req), kNotPermitted);
+  EXPECT_EQ(this->h.Attr(this->ino).mode(), 04774u);
+}
+
+// ftruncate(2) of a descriptor open for writing needs no write access now: the open had it.
+TYPED_TEST(SetattrTest, ATruncateThroughAnOpenFileNeedsOnlyTheOpen) {
+  auto chmod = this->Req(this->owner);
+  chmod.set_mode(0444);
+  ASSERT_TRUE(this->h.mdt().Setattr(chmod).ok());
+  auto req = this->Req(this->owner);
+  req.set_size(3);
+  EXPECT_CODE(this->h.mdt().Setattr(req), kPermissionDenied);
+  req.set_through_open_file(true);
+  EXPECT_CODE(this->h.mdt().Setattr(req), kPermissionDenied);  // not open anywhere
+  OpenRequest open;
+  *open.mutable_cred() = Cred(0, 0);
+  open.set_ino(this->ino);
+  open.set_flags(O_RDWR);
+  ASSERT_TRUE(this->h.mdt().Open(open).ok());
+  auto done = this->h.mdt().Setattr(req);
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  EXPECT_EQ(done->inode().size(), 3u);
+  req.set_through_open_file(false);
+  EXPECT_CODE(this->h.mdt().Setattr(req), kPermissionDenied);  // truncate(2), by path
+}
+
 TYPED_TEST(SetattrTest, ChmodDropsSetgidOutsideTheGroup) {
   auto chown = this->Req(Cred(0, 0));
   chown.set_gid(55);

@@ -173,7 +173,9 @@ void Init(void* userdata, fuse_conn_info* conn) {
   conn->max_readahead = conn->max_write;
   // No writeback cache: with two clients it loses writes (ARCHITECTURE.md, "Client").
   conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
-  // The kernel clears setuid/setgid on write by sending a setattr; the MDS applies it.
+  // The kernel clears setuid/setgid on write by sending a chmod as the writer; the MDS lets
+  // anyone who may write make that one change (docs/mds.md, "Attribute changes"). (libfuse
+  // 3.14 never passes FUSE_HANDLE_KILLPRIV to the kernel, whatever `want` says.)
   conn->want &= ~FUSE_CAP_HANDLE_KILLPRIV;
   // Truncation at open comes as a setattr before the open, so it goes through the MDS and
   // then the objects like any truncate.

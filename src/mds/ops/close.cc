@@ -17,11 +17,9 @@ Result<EmptyReply> Mdt::Close(const CloseRequest& req) {
   if (count == 1 && inode.nlink() == 0) {
     WEFT_RETURN_IF_ERROR(DeleteInode(txn, inode));
   } else if ((req.has_size() && req.size() > inode.size()) || req.data_written()) {
-    if (req.has_size() && req.size() > inode.size()) {
-      inode.set_size(req.size());
-      if (req.has_blocks()) inode.set_blocks(std::max(inode.blocks(), req.blocks()));
-    }
+    if (req.has_size() && req.size() > inode.size()) inode.set_size(req.size());
     if (req.data_written()) {  // as write(2) does
+      if (req.has_blocks()) inode.set_blocks(req.blocks());
       int64_t now = NowNs();
       inode.set_mtime_ns(now);
       inode.set_ctime_ns(now);

@@ -11,10 +11,18 @@ namespace {
 
 Status ApplyMode(const SetattrRequest& req, Inode* inode) {
   if (!req.has_mode()) return Status::Ok();
-  if (!IsOwner(req.cred(), *inode)) {
-    return Status(StatusCode::kNotPermitted, "only the owner may change the mode");
-  }
   uint32_t mode = req.mode() & kPermBits;
+  if (!IsOwner(req.cred(), *inode)) {
+    // What a write(2) by the caller would clear (the kernel sends it as a chmod by the
+    // writer): allowed to whoever may write the file, as the write itself would be.
+    uint32_t now = inode->mode() & kPermBits;
+    bool write_kill = inode->type() == REGULAR && mode != now && mode == KillSuid(now);
+    if (!write_kill || !CheckAccess(*inode, req.cred(), kMayWrite).ok()) {
+      return Status(StatusCode::kNotPermitted, "only the owner may change the mode");
+    }
+    inode->set_mode(mode);
+    return Status::Ok();
+  }
   // A caller outside the file's group cannot keep setgid on it (Linux's setattr_prepare).
   if (!IsRoot(req.cred()) && !InGroup(req.cred(), inode->gid())) {
     mode &= ~static_cast<uint32_t>(S_ISGID);
@@ -40,18 +48,21 @@ Status ApplyOwner(const SetattrRequest& req, Inode* inode) {
   return Status::Ok();
 }
 
-// `open` says whether the file is open anywhere (a grow-only report needs no write access then).
+// `open` says whether the file is open anywhere: a grow-only report, or a truncate through a
+// descriptor open for writing, needs no write access then (the open checked it).
 Status ApplySize(const SetattrRequest& req, int64_t now, bool open, Inode* inode) {
   if (!req.has_size()) return Status::Ok();
   if (inode->type() == DIRECTORY) return Status(StatusCode::kIsDirectory, "truncate of a directory");
   if (inode->type() != REGULAR) return Status(StatusCode::kInvalidArgument, "truncate of a special file");
   bool resize = !req.size_grow_only() || req.size() > inode->size();
   if (!resize && !req.data_written()) return Status::Ok();
-  if (!(req.size_grow_only() && open)) WEFT_RETURN_IF_ERROR(CheckAccess(*inode, req.cred(), kMayWrite));
+  if (!open) WEFT_RETURN_IF_ERROR(CheckAccess(*inode, req.cred(), kMayWrite));
   if (resize) {
     if (req.size() < inode->size()) inode->set_blocks(std::min(inode->blocks(), (req.size() + 511) / 512));
     inode->set_size(req.size());
   }
+  if (req.size_grow_only() && req.data_written() && req.has_blocks())
+    inode->set_blocks(req.blocks());
   inode->set_mtime_ns(now);
   if (!IsRoot(req.cred())) inode->set_mode(KillSuid(inode->mode()));
   return Status::Ok();
@@ -89,7 +100,7 @@ Result<AttrReply> Mdt::Setattr(const SetattrRequest& req, const ReplyTag* tag) {
     return reply;
   }
   int64_t now = NowNs();
-  bool open = req.size_grow_only() && OpenCount(req.ino()) > 0;
+  bool open = (req.size_grow_only() || req.through_open_file()) && OpenCount(req.ino()) > 0;
   WEFT_RETURN_IF_ERROR(ApplySize(req, now, open, &inode));
   WEFT_RETURN_IF_ERROR(ApplyOwner(req, &inode));
   WEFT_RETURN_IF_ERROR(ApplyMode(req, &inode));
