@@ -31,7 +31,8 @@ Task<Result<Inode>> FileIo::SetTimes(const Credentials& cred, uint64_t ino,
   if (!Unreported(*state)) co_return co_await meta_.Setattr(cred, ino, attrs);
   co_await state->size_lock->Acquire();
   std::optional<uint64_t> blocks;
-  if (state->writes != state->writes_reported) blocks = co_await SpaceOnOsts(state->layout);
+  if (state->writes != state->writes_reported)
+    blocks = co_await SpaceOnOsts(state->layout, state->size);
   uint64_t size = state->size;
   uint64_t writes = state->writes;
   MetaClient::SizeReport report{

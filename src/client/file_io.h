@@ -206,8 +206,9 @@ class FileIo {
   Task<Status> MdsClose(const Credentials& cred, uint64_t ino, const uint64_t* size,
                         bool data_written, std::optional<uint64_t> blocks);
   // The space the objects of `layout` take on their OSTs, in 512-byte blocks, asked of all
-  // at once (st_blocks, for du); nothing if one cannot say. (file_open.cc)
-  Task<std::optional<uint64_t>> SpaceOnOsts(const mds::Layout& layout);
+  // that may hold data of a file of `size` bytes at once (st_blocks, for du); nothing if one
+  // cannot say. (file_open.cc)
+  Task<std::optional<uint64_t>> SpaceOnOsts(const mds::Layout& layout, uint64_t size);
   Task<void> ObjectSpace(uint32_t ost_index, oss::ObjectId id, uint64_t* bytes, WaitGroup* group);
   // With `durable` (fsync), the reply waits until the MDS has it, and all before it, durable.
   Task<Status> ReportSize(const Credentials& cred, InodeState& state, bool durable = false);

@@ -141,7 +141,8 @@ Task<Status> FileIo::Close(FileHandle file) {
   // the MDS's (largest wins at the MDS), and then the blocks the objects take.
   co_await state.size_lock->Acquire();
   std::optional<uint64_t> blocks;
-  if (st.ok() && state.writes != state.writes_reported) blocks = co_await SpaceOnOsts(state.layout);
+  if (st.ok() && state.writes != state.writes_reported)
+    blocks = co_await SpaceOnOsts(state.layout, state.size);
   uint64_t size = state.size;
   uint64_t writes = state.writes;
   bool report = st.ok() && Unreported(state);
@@ -184,12 +185,14 @@ Task<void> FileIo::ObjectSpace(uint32_t ost_index, oss::ObjectId id, uint64_t* b
   group->Done(st.WithContext("space of " + ObjectName(ost_index, id)));
 }
 
-// All objects, not only those this client wrote: the MDS keeps one total. Not known (nothing
-// reported, the MDS's count kept) if an OST does not answer.
-Task<std::optional<uint64_t>> FileIo::SpaceOnOsts(const mds::Layout& layout) {
+// All objects, not only those this client wrote: the MDS keeps one total. An object whose first
+// stripe unit starts at or past `size` holds nothing (a truncate cut it) and is not asked. Not
+// known (nothing reported, the MDS's count kept) if an OST does not answer.
+Task<std::optional<uint64_t>> FileIo::SpaceOnOsts(const mds::Layout& layout, uint64_t size) {
   std::vector<uint64_t> bytes(static_cast<size_t>(layout.objects_size()), 0);
   WaitGroup group(cluster_.loop());
   for (uint32_t stripe = 0; stripe < bytes.size(); ++stripe) {
+    if (layout.stripe_size() != 0 && uint64_t{stripe} * layout.stripe_size() >= size) break;
     group.Add();
     cluster_.loop().Spawn(
         ObjectSpace(OstOf(layout, stripe), ObjectOf(layout, stripe), &bytes[stripe], &group));
@@ -230,7 +233,8 @@ Task<Status> FileIo::KillPrivileges(File& file) {
 Task<Status> FileIo::ReportSize(const Credentials& cred, InodeState& state, bool durable) {
   co_await state.size_lock->Acquire();
   std::optional<uint64_t> blocks;
-  if (state.writes != state.writes_reported) blocks = co_await SpaceOnOsts(state.layout);
+  if (state.writes != state.writes_reported)
+    blocks = co_await SpaceOnOsts(state.layout, state.size);
   uint64_t size = state.size;  // read after the count: a write meanwhile is in the report
   uint64_t writes = state.writes;
   MetaClient::SizeReport report{
