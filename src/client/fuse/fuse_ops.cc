@@ -153,10 +153,7 @@ void ReplyAttr(fuse_req_t req, const Result<Inode>& inode) {
   fuse_reply_attr(req, &st, Fs(req).options->attr_timeout);
 }
 
-// An open file or directory: the libweft handle, or for a directory its "..".
-struct OpenFile {
-  FileHandle file;
-};
+// An open directory: its "..". (An open file is an OpenFile, weft_fuse.h.)
 struct OpenDir {
   uint64_t parent = 0;
 };
@@ -331,18 +328,20 @@ void Statfs(fuse_req_t req, fuse_ino_t) {
 
 // --- files ---
 
+// After a reply to open or create that failed (the opener went away, interrupted): ends the
+// open we made.
+void EndUnrepliedOpen(FuseFs& fs, fuse_file_info* fi) {
+  std::unique_ptr<OpenFile> of = fs.open_files.Take(FileOf(fi));
+  if (of != nullptr) (void)fs.client->Close(of->file);
+}
+
 void ReplyOpen(fuse_req_t req, fuse_file_info* fi, FileHandle file) {
-  fi->fh = reinterpret_cast<uint64_t>(new OpenFile{std::move(file)});
+  FuseFs& fs = Fs(req);  // every reply frees req, even a failed one
+  fi->fh = reinterpret_cast<uint64_t>(fs.open_files.Add(std::move(file)));
   // Close-to-open: what this node has cached may be stale; drop it at every open.
   fi->keep_cache = 0;
   fi->direct_io = 0;
-  client::Client& client = ClientOf(req);  // every reply frees req, even a failed one
-  if (fuse_reply_open(req, fi) != 0) {
-    // The opener went away (interrupted): end the open we made.
-    OpenFile* of = FileOf(fi);
-    (void)client.Close(of->file);
-    delete of;
-  }
+  if (fuse_reply_open(req, fi) != 0) EndUnrepliedOpen(fs, fi);
 }
 
 void Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
@@ -354,14 +353,10 @@ void Create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode,
   // A new file has no security.capability: the write(2)s that follow need not ask the MDS.
   Fs(req).no_caps->NoteAbsent(created->first.ino());
   fuse_entry_param e = EntryOf(req, created->first, parent);
-  fi->fh = reinterpret_cast<uint64_t>(new OpenFile{std::move(created->second)});
+  FuseFs& fs = Fs(req);  // every reply frees req, even a failed one
+  fi->fh = reinterpret_cast<uint64_t>(fs.open_files.Add(std::move(created->second)));
   fi->keep_cache = 0;
-  client::Client& client = ClientOf(req);  // every reply frees req, even a failed one
-  if (fuse_reply_create(req, &e, fi) != 0) {
-    OpenFile* of = FileOf(fi);
-    (void)client.Close(of->file);
-    delete of;
-  }
+  if (fuse_reply_create(req, &e, fi) != 0) EndUnrepliedOpen(fs, fi);
 }
 
 void Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
@@ -423,7 +418,8 @@ void Flush(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
 
 void Release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
   Begin(req, FuseOp::kRelease);
-  std::unique_ptr<OpenFile> of(FileOf(fi));
+  std::unique_ptr<OpenFile> of = Fs(req).open_files.Take(FileOf(fi));
+  if (of == nullptr) return ReplyErrno(req, EBADF);
   ReplyStatus(req, ClientOf(req).Close(of->file));
 }
 

@@ -232,6 +232,8 @@ int RunWeftFuse(int argc, const char* const* argv, bool mount_helper) {
   invalidator.Join();  // after the unmount, which ends a notification the kernel holds up
   fuse_remove_signal_handlers(se);
   fuse_session_destroy(se);
+  // Files the kernel had not released yet (a SIGTERM right after a close(2)).
+  for (std::unique_ptr<OpenFile>& of : fs.open_files.TakeAll()) (void)(*client)->Close(of->file);
   (*client)->Unmount();
   spdlog::info("{}: {} unmounted from {}", program, options.source, options.mountpoint);
   return rc < 0 ? kExitMountFailed : 0;

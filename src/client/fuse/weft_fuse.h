@@ -17,6 +17,9 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "client/client.h"
 #include "client/fuse/caller_groups.h"
@@ -59,6 +62,44 @@ class AsyncReplies {
   size_t pending_ = 0;
 };
 
+// An open file: the libweft handle that fi->fh points at.
+struct OpenFile {
+  client::FileHandle file;
+};
+
+// The files the kernel has open and has not released. At unmount the rest are closed, so that
+// a SIGTERM between a close(2) and the kernel's RELEASE loses no size report and leaks nothing.
+class OpenFiles {
+ public:
+  OpenFile* Add(client::FileHandle file) {
+    auto of = std::make_unique<OpenFile>(OpenFile{std::move(file)});
+    OpenFile* p = of.get();
+    std::lock_guard lock(mu_);
+    files_.emplace(p, std::move(of));
+    return p;
+  }
+  // Ends the registration of `of` (from Add), or null if it has none; the caller closes it.
+  std::unique_ptr<OpenFile> Take(OpenFile* of) {
+    std::lock_guard lock(mu_);
+    auto it = files_.find(of);
+    if (it == files_.end()) return nullptr;
+    std::unique_ptr<OpenFile> taken = std::move(it->second);
+    files_.erase(it);
+    return taken;
+  }
+  std::vector<std::unique_ptr<OpenFile>> TakeAll() {
+    std::lock_guard lock(mu_);
+    std::vector<std::unique_ptr<OpenFile>> all;
+    for (auto& [p, of] : files_) all.push_back(std::move(of));
+    files_.clear();
+    return all;
+  }
+
+ private:
+  std::mutex mu_;
+  std::unordered_map<OpenFile*, std::unique_ptr<OpenFile>> files_;
+};
+
 // The low-level operations over a mounted client. Exposed for the daemon's main only.
 struct FuseFs {
   client::Client* client;
@@ -68,6 +109,7 @@ struct FuseFs {
   CallerGroupsCache* groups;        // callers' supplementary groups, read once per burst
   fuse_session* session = nullptr;  // set once the session exists, before the mount
   AsyncReplies async{};             // requests answered on the client's loop, not yet answered
+  OpenFiles open_files{};           // closed at unmount if the kernel has not released them
 };
 
 // The libfuse operation table; userdata is a FuseFs*.
